@@ -1,0 +1,1 @@
+"""Real parts for tests and benchmarks: throwaway PostgreSQL clusters and server processes."""

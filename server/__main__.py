@@ -1,0 +1,84 @@
+"""Command line: `python -m server` serves the API, `python -m server migrate` applies migrations."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import uvicorn
+
+from server.db import migrations
+from server.db.urls import UnsupportedDatabaseUrl, async_url
+from server.settings import Settings
+
+GRACEFUL_SHUTDOWN_S = 10
+
+
+def _parse_args(argv: list[str], settings: Settings) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m server", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="serve the API (the default)")
+    for target in (parser, serve):
+        target.add_argument("--host", default=settings.host, help="bind address (HOST)")
+        target.add_argument("--port", type=int, default=settings.port, help="port (PORT)")
+        target.add_argument(
+            "--workers", type=int, default=settings.workers, help="worker processes (WORKERS)"
+        )
+        target.add_argument(
+            "--log-level",
+            default=settings.log_level,
+            choices=["critical", "error", "warning", "info", "debug"],
+            help="info logs one line per request; warning turns that off (LOG_LEVEL)",
+        )
+    migrate = commands.add_parser("migrate", help="apply the database migrations")
+    migrate.add_argument("revision", nargs="?", default="head")
+    return parser.parse_args(argv)
+
+
+def _check_migrated(settings: Settings) -> str | None:
+    """Why the server must not start on this database, or None when it may."""
+    if async_url(settings.database_url).get_backend_name() == "sqlite":
+        # The embedded default has no operator to run migrations: bring it up to date here.
+        migrations.upgrade(settings.database_url)
+        return None
+    current, head = migrations.current_revision(settings.database_url), migrations.head_revision()
+    if current != head:
+        return (
+            f"database schema is at revision {current or 'none'}, the server needs {head}: "
+            "run `python -m server migrate` with the same DATABASE_URL first"
+        )
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = Settings.from_env()
+    args = _parse_args(sys.argv[1:] if argv is None else argv, settings)
+    try:
+        if args.command == "migrate":
+            migrations.upgrade(settings.database_url, args.revision)
+            return 0
+        refusal = _check_migrated(settings)
+    except UnsupportedDatabaseUrl as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 1
+    # Workers are separate processes that build the app from the environment: hand the options down.
+    os.environ.update(HOST=args.host, PORT=str(args.port), WORKERS=str(args.workers))
+    os.environ["LOG_LEVEL"] = args.log_level
+    uvicorn.run(
+        "server.asgi:app",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=args.log_level,
+        access_log=args.log_level in ("info", "debug"),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Data layer: engine, tables, migrations and the queries the handlers call."""

@@ -1,0 +1,1 @@
+"""Operation handlers: each translates one contract operation into calls on server.db."""
