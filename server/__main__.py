@@ -7,6 +7,7 @@ import os
 import sys
 
 import uvicorn
+from sqlalchemy.exc import OperationalError
 
 from server.db import migrations
 from server.db.urls import UnsupportedDatabaseUrl, async_url
@@ -62,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     except UnsupportedDatabaseUrl as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OperationalError as error:
+        reason = " ".join(str(error.orig).split())
+        print(f"error: cannot reach the database: {reason}", file=sys.stderr)
+        return 1
     if refusal:
         print(f"error: {refusal}", file=sys.stderr)
         return 1

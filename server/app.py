@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 
 from connexion import AsyncApp
 from connexion.exceptions import BadRequestProblem
@@ -15,24 +17,27 @@ from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.types import ASGIApp
 
 from server import errors
 from server.lifespan import lifespan_for
+from server.routing import UndeclaredMethodGuard, declared_methods
 from server.settings import PROJECT_ROOT, Settings
 from server.validation import NamedParameterValidator
 
 SPEC_PATH = PROJECT_ROOT / "openapi" / "openapi.yaml"
 
 
-def _middlewares(validate_responses: bool) -> list[type]:
+def _middlewares(validate_responses: bool) -> list[Callable[..., ASGIApp]]:
     """Connexion's default stack less what this service does not use.
 
     No operation declares security, so SecurityMiddleware only costs time; response validation buffers
     and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it.
     """
-    stack: list[type] = [
+    stack: list[Callable[..., ASGIApp]] = [
         ServerErrorMiddleware,
         ExceptionMiddleware,
+        partial(UndeclaredMethodGuard, declared=declared_methods(SPEC_PATH)),
         SwaggerUIMiddleware,
         RoutingMiddleware,
         RequestValidationMiddleware,
@@ -59,6 +64,7 @@ def create_app(settings: Settings) -> AsyncApp:
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     app.add_error_handler(BadRequestProblem, errors.unprocessable)
+    app.add_error_handler(UnicodeDecodeError, errors.undecodable)
     for error in errors.DATABASE_UNAVAILABLE:
         app.add_error_handler(error, errors.database_unavailable)
     return app

@@ -14,6 +14,8 @@ from server.responses import PROBLEM_MEDIA_TYPE, problem_body
 logger = logging.getLogger(__name__)
 
 DATABASE_RETRY_AFTER_S = "1"
+# jsonschema quotes the offending value whole: a 1000-record batch would come back in the detail.
+MAX_DETAIL_LENGTH = 500
 
 # Failures that mean the database is out of reach rather than that the request is wrong.
 DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError, ConnectionError)
@@ -31,7 +33,14 @@ def _problem(status: int, title: str, detail: str | None, **headers: str) -> Con
 def unprocessable(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
     """Connexion reports every validation failure, malformed JSON included, as 400: the contract says 422."""
     detail = error.detail if isinstance(error, BadRequestProblem) else str(error)
+    if len(detail) > MAX_DETAIL_LENGTH:
+        detail = f"{detail[: MAX_DETAIL_LENGTH // 2]} … {detail[-MAX_DETAIL_LENGTH // 2 :]}"
     return _problem(422, "Unprocessable Content", detail)
+
+
+def undecodable(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+    """Connexion parses JSON bodies from bytes and lets a UnicodeDecodeError escape as a 500."""
+    return _problem(422, "Unprocessable Content", f"request body is not valid UTF-8 JSON: {error}")
 
 
 def database_unavailable(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:

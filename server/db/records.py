@@ -62,7 +62,7 @@ async def store_batch(db: Database, batch: Sequence[Record]) -> BatchOutcome:
             if inserted:
                 raise _Conflict
             existing = await connection.execute(_select_existing, {"uuids": uuids})
-            if dict(existing.tuples().all()) == {record.uuid: record.text for record in batch}:
+            if dict(existing.all()) == {record.uuid: record.text for record in batch}:
                 return BatchOutcome.ALREADY_STORED
             raise _Conflict
     except _Conflict:

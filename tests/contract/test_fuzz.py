@@ -1,0 +1,40 @@
+"""Schemathesis fuzzes every operation of the contract against a real server process, on both databases.
+
+Runs are bounded and derandomized so that CI sees the same cases each time; all checks are on.
+"""
+
+from __future__ import annotations
+
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+
+from harness.server import ServerProcess
+from server.app import SPEC_PATH
+
+MAX_EXAMPLES = 60
+
+schema = schemathesis.openapi.from_path(str(SPEC_PATH))
+schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+    max_examples=MAX_EXAMPLES,
+    deterministic=True,
+    # The contract's Text pattern refuses NUL, but Schemathesis's generator does not honour that
+    # pattern for NUL (hypothesis's from_regex does): a NUL it calls "valid" would be a false failure.
+    allow_x00=False,
+)
+
+_session = requests.Session()
+
+
+@schema.parametrize()
+@settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_operation_honours_the_contract(case: schemathesis.Case, live_server: ServerProcess) -> None:
+    case.call_and_validate(base_url=live_server.base_url, session=_session)
