@@ -17,15 +17,30 @@ from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from starlette.middleware.errors import ServerErrorMiddleware
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import errors
 from server.lifespan import lifespan_for
 from server.routing import UndeclaredMethodGuard, declared_methods
 from server.settings import PROJECT_ROOT, Settings
-from server.validation import NamedParameterValidator
+from server.validation import JsonBodyValidator, NamedParameterValidator
 
 SPEC_PATH = PROJECT_ROOT / "openapi" / "openapi.yaml"
+DOCS_PATHS = ("/openapi.json", "/openapi.yaml", "/ui")
+
+
+class DocsMiddleware(SwaggerUIMiddleware):
+    """Connexion's Swagger UI and spec routes, consulted only for their own paths.
+
+    The stock middleware sends every request through a router of its own before the API's router sees
+    it; a prefix test keeps that out of the API's hot path.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(DOCS_PATHS):
+            await super().__call__(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
 
 
 def _middlewares(validate_responses: bool) -> list[Callable[..., ASGIApp]]:
@@ -38,7 +53,7 @@ def _middlewares(validate_responses: bool) -> list[Callable[..., ASGIApp]]:
         ServerErrorMiddleware,
         ExceptionMiddleware,
         partial(UndeclaredMethodGuard, declared=declared_methods(SPEC_PATH)),
-        SwaggerUIMiddleware,
+        DocsMiddleware,
         RoutingMiddleware,
         RequestValidationMiddleware,
     ]
@@ -60,11 +75,13 @@ def create_app(settings: Settings) -> AsyncApp:
         SPEC_PATH,
         validate_responses=settings.validate_responses,
         strict_validation=True,
-        validator_map={"parameter": NamedParameterValidator},
+        validator_map={
+            "parameter": NamedParameterValidator,
+            "body": {"application/json": JsonBodyValidator},
+        },
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     app.add_error_handler(BadRequestProblem, errors.unprocessable)
-    app.add_error_handler(UnicodeDecodeError, errors.undecodable)
     for error in errors.DATABASE_UNAVAILABLE:
         app.add_error_handler(error, errors.database_unavailable)
     return app

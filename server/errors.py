@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import psycopg
 from connexion.exceptions import BadRequestProblem
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -18,7 +19,14 @@ DATABASE_RETRY_AFTER_S = "1"
 MAX_DETAIL_LENGTH = 500
 
 # Failures that mean the database is out of reach rather than that the request is wrong.
-DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError, ConnectionError)
+DATABASE_UNAVAILABLE = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+    ConnectionError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
 
 
 def _problem(status: int, title: str, detail: str | None, **headers: str) -> ConnexionResponse:
@@ -36,11 +44,6 @@ def unprocessable(_request: ConnexionRequest, error: Exception) -> ConnexionResp
     if len(detail) > MAX_DETAIL_LENGTH:
         detail = f"{detail[: MAX_DETAIL_LENGTH // 2]} … {detail[-MAX_DETAIL_LENGTH // 2 :]}"
     return _problem(422, "Unprocessable Content", detail)
-
-
-def undecodable(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
-    """Connexion parses JSON bodies from bytes and lets a UnicodeDecodeError escape as a 500."""
-    return _problem(422, "Unprocessable Content", f"request body is not valid UTF-8 JSON: {error}")
 
 
 def database_unavailable(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 
+from server.errors import DATABASE_UNAVAILABLE
 from server.lifespan import current_database
 from server.responses import json_response, problem
 
@@ -20,6 +20,6 @@ async def healthz() -> Response:
 async def readyz() -> Response:
     try:
         await asyncio.wait_for(current_database().ping(), READINESS_TIMEOUT_S)
-    except (SQLAlchemyError, OSError, TimeoutError) as error:
+    except (*DATABASE_UNAVAILABLE, OSError, TimeoutError) as error:
         return problem(503, "Service Unavailable", f"database unreachable: {type(error).__name__}")
     return json_response({"status": "ok"})

@@ -21,15 +21,18 @@ def _assert_problem(response, status: int, mentions: str | None = None) -> None:
 @pytest.mark.parametrize(
     ("body", "mentions"),
     [
-        ([], "should be non-empty"),
-        ([{"text": "x"}] * 1001, "is too long"),
-        ([{}], "'text' is a required property"),
-        ([{"text": "x", "junk": 1}], "junk"),
-        ([{"text": 5}], "5 is not of type 'string'"),
-        ([{"text": "x" * 1001}], "is too long"),
-        ([{"text": "nul\u0000inside"}], "does not match"),
-        ([{"uuid": "not-a-uuid", "text": "x"}], "does not match"),
-        ({"text": "x"}, "is not of type 'array'"),
+        ([], "body: [] has less than 1 item"),
+        ([{"text": "x"}] * 1001, "has more than 1000 items"),
+        ([{}], 'body[0]: "text" is a required property'),
+        (
+            [{"text": "x", "junk": 1}],
+            "body[0]: Additional properties are not allowed ('junk' was unexpected)",
+        ),
+        ([{"text": 5}], 'body[0].text: 5 is not of type "string"'),
+        ([{"text": "x" * 1001}], "is longer than 1000 characters"),
+        ([{"text": "nul\u0000inside"}], "body[0].text:"),
+        ([{"uuid": "not-a-uuid", "text": "x"}], 'body[0].uuid: "not-a-uuid" does not match'),
+        ({"text": "x"}, 'is not of type "array"'),
     ],
     ids=[
         "empty batch",
@@ -54,14 +57,14 @@ def test_lone_surrogate_in_text_answers_422(client: TestClient) -> None:
     response = client.post(
         "/new", content=b'[{"text": "\\ud800"}]', headers={"content-type": "application/json"}
     )
-    _assert_problem(response, 422)
+    _assert_problem(response, 422, "not valid JSON")
 
 
 def test_body_that_is_not_utf8_answers_422(client: TestClient) -> None:
     response = client.post(
         "/new", content=b'[{"text": "\xff"}]', headers={"content-type": "application/json"}
     )
-    _assert_problem(response, 422, "UTF-8")
+    _assert_problem(response, 422, "not valid JSON")
 
 
 def test_malformed_json_answers_422(client: TestClient) -> None:

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench` measures the service on PostgreSQL and prints a table."""

@@ -1,0 +1,127 @@
+"""`python -m bench`: the records API on PostgreSQL, one worker, concurrency 32; prints a table."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from bench.wrk import LoadResult, run_wrk
+from harness.postgres import PostgresCluster
+from harness.server import ServerProcess
+from server.db import migrations
+
+CONCURRENCY = 32
+SEEDED = 300_000
+STREAMED = 1_000_000
+RECORD_MARKER = b'"uuid"'
+
+
+def seeded_uuid(n: int) -> uuid.UUID:
+    """The uuids bench/records.lua asks for: it formats the same pattern."""
+    return uuid.UUID(f"{n:08x}-0000-4000-8000-000000000000")
+
+
+def seed(url: str, count: int, make_uuid: Callable[[int], uuid.UUID] = seeded_uuid) -> None:
+    """Refill the records table directly with COPY: the API under test is not the way in."""
+    with psycopg.connect(url) as connection:
+        connection.execute("TRUNCATE records")
+        with connection.cursor().copy("COPY records (uuid, text) FROM STDIN") as copy:
+            for n in range(count):
+                copy.write_row((make_uuid(n), f"seeded text {n:07d}"))
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE records")
+
+
+def _memory_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/{pid}/status")
+
+
+@contextmanager
+def _server(url: str, log: Path) -> Iterator[ServerProcess]:
+    env = {"DB_POOL_SIZE": str(CONCURRENCY), "VALIDATE_RESPONSES": "false"}
+    with ServerProcess(url, env=env, log_path=log) as server:
+        yield server
+
+
+def load_table(url: str, log: Path, seconds: int) -> list[tuple[str, LoadResult, int]]:
+    """(operation, wrk result, records per request) for each hot operation."""
+    seed(url, SEEDED)
+    runs = [
+        ("GET /{uuid}", ("get", str(SEEDED)), 1),
+        ("GET /10", ("count",), 1),
+        ("DELETE /{uuid}", ("delete", str(SEEDED)), 1),
+        ("POST /new (batches of 100)", ("post",), 100),
+    ]
+    with _server(url, log) as server:
+        run_wrk(server.base_url, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=3)
+        return [
+            (
+                name,
+                run_wrk(server.base_url, "records.lua", *args, concurrency=CONCURRENCY, seconds=seconds),
+                n,
+            )
+            for name, args, n in runs
+        ]
+
+
+def stream_memory(url: str, log: Path) -> tuple[int, float, int]:
+    """Records streamed by GET /all, seconds taken, and the server's peak RSS growth in KiB."""
+    seed(url, STREAMED, lambda _: uuid.uuid4())
+    with _server(url, log) as server:
+        httpx.get(f"{server.base_url}/1")
+        baseline = _memory_kib(server.pid, "VmRSS")
+        started = time.perf_counter()
+        received, tail = 0, b""
+        with httpx.stream("GET", f"{server.base_url}/all", timeout=300) as response:
+            for chunk in response.iter_bytes():
+                # A marker may straddle two chunks: count over the seam, never twice.
+                window = tail + chunk
+                received += window.count(RECORD_MARKER)
+                tail = window[-(len(RECORD_MARKER) - 1) :]
+        elapsed = time.perf_counter() - started
+        peak = _memory_kib(server.pid, "VmHWM")
+    return received, elapsed, peak - baseline
+
+
+def print_table(rows: list[tuple[str, LoadResult, int]], seconds: int) -> None:
+    print(f"\nrecords API on PostgreSQL, 1 uvicorn worker, concurrency {CONCURRENCY}, {seconds} s each\n")
+    header = ("operation", "requests/s", "records/s", "p50 ms", "p99 ms", "errors")
+    print("| {:<28} | {:>10} | {:>10} | {:>7} | {:>7} | {:>6} |".format(*header))
+    print(f"|{'-' * 30}|{'-' * 12}|{'-' * 12}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
+    for name, result, per_request in rows:
+        print(
+            f"| {name:<28} | {result.per_second:>10,.0f} | {result.per_second * per_request:>10,.0f} |"
+            f" {result.p50_ms:>7.1f} | {result.p99_ms:>7.1f} | {result.errors:>6} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=10, help="duration of each load run")
+    args = parser.parse_args()
+    log = Path(tempfile.mkdtemp(prefix="bench-")) / "server.log"
+    with PostgresCluster() as cluster:
+        url = cluster.create_database("bench")
+        migrations.upgrade(url)
+        rows = load_table(url, log, args.seconds)
+        streamed, stream_s, growth_kib = stream_memory(url, log)
+    print_table(rows, args.seconds)
+    print(
+        f"\nGET /all: {streamed:,} records in {stream_s:.1f} s; "
+        f"server peak memory growth {growth_kib / 1024:.1f} MB"
+    )
+
+
+if __name__ == "__main__":
+    main()
