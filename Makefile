@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint format bench migrate serve
+.PHONY: install run test lint format bench migrate serve generate-client
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml generated_client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev]' -e ./generated_client
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -21,6 +21,10 @@ serve: run
 
 migrate: install
 	$(PY) -m server migrate
+
+generate-client: install
+	$(PY) -m harness.client_generation
+	$(PY) -m pip install --quiet -e ./generated_client
 
 lint: install
 	$(PY) -m ruff check .

@@ -1,1 +1,1 @@
-"""Real parts for tests and benchmarks: throwaway PostgreSQL clusters and server processes."""
+"""Real parts for tests, benchmarks and development: PostgreSQL clusters, server processes, client generation."""
