@@ -15,9 +15,10 @@ $(STAMP): pyproject.toml generated_client/pyproject.toml
 install: $(STAMP)
 
 run: install
-	$(PY) -m server
+	$(PY) -m harness.together
 
-serve: run
+serve: install
+	$(PY) -m server
 
 migrate: install
 	$(PY) -m server migrate

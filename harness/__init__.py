@@ -1,1 +1,1 @@
-"""Real parts for tests, benchmarks and development: PostgreSQL clusters, server processes, client generation."""
+"""Real parts for tests, benchmarks and development: databases, server processes, client code."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -26,6 +27,7 @@ class ServerProcess:
         port: int | None = None,
         env: dict[str, str] | None = None,
         log_path: Path | None = None,
+        show_output: bool = False,
     ) -> None:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -37,6 +39,7 @@ class ServerProcess:
             **(env or {}),
         }
         self._log_path = log_path
+        self._show_output = show_output
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,7 +48,10 @@ class ServerProcess:
         return self._process.pid
 
     def start(self) -> ServerProcess:
-        log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
+        if self._show_output:
+            log = None
+        else:
+            log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
         self._process = subprocess.Popen(
             [
                 sys.executable,
@@ -73,8 +79,11 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"server did not answer on {self.base_url} within {STARTUP_TIMEOUT_S}s")
 
-    def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
+    def stop(self, sig: signal.Signals = signal.SIGTERM, grace_s: float = 0.0) -> int:
+        """Signal the server unless it exits by itself within `grace_s`, then wait for it."""
         assert self._process is not None
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=grace_s)
         if self._process.poll() is None:
             self._process.send_signal(sig)
             try:

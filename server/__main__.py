@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -73,15 +74,17 @@ def main(argv: list[str] | None = None) -> int:
     # Workers are separate processes that build the app from the environment: hand the options down.
     os.environ.update(HOST=args.host, PORT=str(args.port), WORKERS=str(args.workers))
     os.environ["LOG_LEVEL"] = args.log_level
-    uvicorn.run(
-        "server.asgi:app",
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level=args.log_level,
-        access_log=args.log_level in ("info", "debug"),
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
-    )
+    # uvicorn re-raises Ctrl-C once it has shut down gracefully: that is a clean exit, not a crash.
+    with contextlib.suppress(KeyboardInterrupt):
+        uvicorn.run(
+            "server.asgi:app",
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level=args.log_level,
+            access_log=args.log_level in ("info", "debug"),
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
     return 0
 
 

@@ -9,6 +9,7 @@ times the query itself at our request rates, and psycopg already returns the Pyt
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, ClassVar
@@ -50,6 +51,10 @@ class Database(abc.ABC):
     @abc.abstractmethod
     def autocommit(self) -> AbstractAsyncContextManager[Queries]:
         """A connection whose every statement commits on its own: reads and single-statement writes."""
+
+    def write(self) -> AbstractAsyncContextManager[Queries]:
+        """Like autocommit, for a single statement that writes."""
+        return self.autocommit()
 
     @abc.abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[Queries]:
@@ -169,16 +174,18 @@ class _SqlAlchemyQueries(Queries):
 class SqliteDatabase(Database):
     """SQLite through aiosqlite, set up so that the insert and delete loops can write at once.
 
-    WAL lets readers run beside a writer; the busy timeout makes a writer wait for the lock instead of
-    failing with "database is locked". The stdlib driver's own transaction handling is switched off so
-    that transactions start with BEGIN IMMEDIATE: a deferred transaction that later upgrades to a write
-    lock fails at once, busy timeout or not.
+    WAL lets readers run beside a writer. SQLite takes one writer at a time: writers of this process
+    queue on an asyncio lock, since SQLite's own busy handler waits by sleeping up to 100 ms a try; the
+    busy timeout still covers writers in other processes instead of failing with "database is locked".
+    The stdlib driver's own transaction handling is switched off so that transactions start with
+    BEGIN IMMEDIATE: a deferred transaction that later upgrades to a write lock fails at once.
     """
 
     dialect = "sqlite"
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        self._write_lock = asyncio.Lock()
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -207,8 +214,13 @@ class SqliteDatabase(Database):
             yield _SqlAlchemyQueries(connection)
 
     @asynccontextmanager
+    async def write(self) -> AsyncIterator[Queries]:
+        async with self._write_lock, self._autocommit.connect() as connection:
+            yield _SqlAlchemyQueries(connection)
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
-        async with self._engine.begin() as connection:
+        async with self._write_lock, self._engine.begin() as connection:
             yield _SqlAlchemyQueries(connection)
 
     def snapshot(self) -> AbstractAsyncContextManager[Queries]:

@@ -101,7 +101,7 @@ async def oldest_records(db: Database, count: int) -> list[Record]:
 
 async def delete_record(db: Database, uuid: UUID) -> Record | None:
     """Delete and return the record; of several concurrent deletes exactly one gets it."""
-    async with db.autocommit() as queries:
+    async with db.write() as queries:
         row = await queries.one(_delete_one, {"uuid": uuid})
     return None if row is None else Record(*row)
 

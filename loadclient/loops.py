@@ -1,0 +1,127 @@
+"""The two loops of the load client: producers insert random batches, consumers delete the oldest."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import string
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import httpx
+from records_shop_client import Client
+from records_shop_client.api.records import create_batch, delete_by_key, get_by_key
+from records_shop_client.models import NewRecord, Record
+from records_shop_client.types import Response
+
+from loadclient.backoff import Backoff
+from loadclient.journal import Journal
+from loadclient.stats import Stats
+
+ALPHABET = string.ascii_letters + string.digits
+OLDEST_PER_ROUND = 10
+EMPTY_TABLE_PAUSE_S = 0.05
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LoadShape:
+    batch_min: int = 10
+    batch_max: int = 100
+    text_length: int = 16
+
+
+class RequestFailed(Exception):
+    """No answer, or an answer that is not in the contract's success or expected-failure set."""
+
+
+async def _timed(stats: Stats, call: Callable[[], Awaitable[Response[T]]]) -> Response[T]:
+    started = time.perf_counter()
+    try:
+        response = await call()
+    except (TimeoutError, httpx.HTTPError, OSError) as error:
+        raise RequestFailed(type(error).__name__) from error
+    finally:
+        stats.request_took(time.perf_counter() - started)
+    return response
+
+
+def random_batch(shape: LoadShape) -> list[NewRecord]:
+    # Every record carries its own uuid, so a batch whose answer was lost can be re-sent unchanged.
+    return [
+        NewRecord(text="".join(random.choices(ALPHABET, k=shape.text_length)), uuid=uuid.uuid4())
+        for _ in range(random.randint(shape.batch_min, shape.batch_max))
+    ]
+
+
+async def produce(
+    client: Client, stats: Stats, journal: Journal, shape: LoadShape, stop: asyncio.Event
+) -> None:
+    backoff = Backoff()
+    while not stop.is_set():
+        batch = random_batch(shape)
+        attempt = 0
+        while True:
+            try:
+                response = await _timed(
+                    stats, lambda batch=batch: create_batch.asyncio_detailed(client=client, body=batch)
+                )
+            except RequestFailed:
+                response = None
+            # 201 stored, 200 already stored; 409 on a re-send means our earlier attempt stored it and
+            # a consumer has since taken some of it: the uuids are ours alone.
+            if response is not None and (
+                response.status_code in (200, 201) or (response.status_code == 409 and attempt)
+            ):
+                stats.inserted += len(batch)
+                journal.stored([record.uuid for record in batch])  # type: ignore[misc]
+                backoff.reset()
+                break
+            stats.errors += 1
+            if stop.is_set():
+                return
+            attempt += 1
+            await backoff.wait(stop)
+
+
+async def _delete(client: Client, stats: Stats, journal: Journal, record: Record) -> None:
+    try:
+        response = await _timed(
+            stats, lambda: delete_by_key.asyncio_detailed(key=str(record.uuid), client=client)
+        )
+    except RequestFailed:
+        stats.errors += 1
+        journal.delete_attempted(record.uuid, "error")
+        return
+    journal.delete_attempted(record.uuid, response.status_code)
+    if response.status_code == 200:
+        stats.deleted += 1
+    elif response.status_code == 404:
+        stats.races += 1  # another consumer got there first: expected, not an error
+    else:
+        stats.errors += 1
+
+
+async def consume(client: Client, stats: Stats, journal: Journal, stop: asyncio.Event) -> None:
+    backoff = Backoff()
+    while not stop.is_set():
+        try:
+            response = await _timed(
+                stats, lambda: get_by_key.asyncio_detailed(key=str(OLDEST_PER_ROUND), client=client)
+            )
+        except RequestFailed:
+            response = None
+        if response is None or response.status_code != 200 or not isinstance(response.parsed, list):
+            stats.errors += 1
+            await backoff.wait(stop)
+            continue
+        backoff.reset()
+        oldest = response.parsed
+        if not oldest:
+            await asyncio.sleep(EMPTY_TABLE_PAUSE_S)
+            continue
+        await asyncio.gather(*(_delete(client, stats, journal, record) for record in oldest))

@@ -1,0 +1,113 @@
+"""`python -m loadclient` against a real server process: what it prints, and what it leaves behind."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from uuid import UUID
+
+import orjson
+import pytest
+from sqlalchemy import create_engine, text
+
+from harness.ports import free_port
+from harness.server import PROJECT_ROOT, ServerProcess
+from server.db.urls import sync_url
+
+TOTALS = (
+    r"inserted (?P<inserted>\d+) deleted (?P<deleted>\d+) races (?P<races>\d+) errors (?P<errors>\d+) \| "
+    r"insert/s [\d.]+ delete/s [\d.]+ \| p50 [\d.]+ms p99 [\d.]+ms"
+)
+INTERVAL = re.compile(rf"^deleted (?P<interval_deleted>\d+) in [\d.]+s \| {TOTALS}$")
+SUMMARY = re.compile(rf"^summary \| {TOTALS}$")
+
+
+def _load_client(base_url: str, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "loadclient", "--base-url", base_url, "--report-every", "1", *args],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(client: subprocess.Popen[str]) -> tuple[list[dict[str, int]], dict[str, int]]:
+    stdout, stderr = client.communicate(timeout=60)
+    assert client.returncode == 0, stderr
+    lines = stdout.strip().splitlines()
+    intervals = [INTERVAL.match(line) for line in lines[:-1]]
+    assert all(intervals), f"unparsable report lines in:\n{stdout}"
+    summary = SUMMARY.match(lines[-1])
+    assert summary, f"no summary line in:\n{stdout}"
+    as_ints = lambda match: {key: int(value) for key, value in match.groupdict().items()}  # noqa: E731
+    return [as_ints(match) for match in intervals], as_ints(summary)
+
+
+def _stored_uuids(database_url: str) -> set[UUID]:
+    engine = create_engine(sync_url(database_url))
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT uuid FROM records")).scalars().all()
+    engine.dispose()
+    return {value if isinstance(value, UUID) else UUID(value) for value in rows}
+
+
+def test_reports_every_interval_and_accounts_for_every_record(
+    live_server: ServerProcess, database_url: str
+) -> None:
+    intervals, summary = _finish(_load_client(live_server.base_url, "--duration", "4"))
+    assert len(intervals) >= 3
+    assert summary["inserted"] > 0 and summary["deleted"] > 0
+    assert summary["errors"] == 0
+    assert sum(interval["interval_deleted"] for interval in intervals) <= summary["deleted"]
+    assert len(_stored_uuids(database_url)) == summary["inserted"] - summary["deleted"]
+
+
+def test_sigint_prints_a_final_summary_and_exits_zero(live_server: ServerProcess) -> None:
+    client = _load_client(live_server.base_url)
+    time.sleep(2)
+    client.send_signal(signal.SIGINT)
+    _, summary = _finish(client)
+    assert summary["inserted"] > 0
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_survives_a_server_restart_and_loses_nothing_it_was_told_was_stored(
+    database_url: str, tmp_path: Path
+) -> None:
+    port, journal = free_port(), tmp_path / "journal.jsonl"
+    server = ServerProcess(database_url, port=port).start()
+    client = _load_client(server.base_url, "--duration", "12", "--journal", str(journal))
+    time.sleep(4)
+    server.stop(signal.SIGKILL)
+    time.sleep(2)
+    server = ServerProcess(database_url, port=port).start()
+    try:
+        intervals, summary = _finish(client)
+    finally:
+        server.stop()
+
+    errors = [interval["errors"] for interval in intervals]
+    assert errors[-1] > 0, "the outage was not reported"
+    first_outage = next(i for i, count in enumerate(errors) if count > 0)
+    assert summary["inserted"] > intervals[first_outage]["inserted"], "inserts did not resume"
+    assert summary["deleted"] > intervals[first_outage]["deleted"], "deletes did not resume"
+
+    acknowledged: set[UUID] = set()
+    attempted_delete: set[UUID] = set()
+    deleted_for_sure: set[UUID] = set()
+    for line in journal.read_bytes().splitlines():
+        entry = orjson.loads(line)
+        if "stored" in entry:
+            acknowledged.update(UUID(value) for value in entry["stored"])
+        else:
+            attempted_delete.add(UUID(entry["delete"]))
+            if entry["status"] == 200:
+                deleted_for_sure.add(UUID(entry["delete"]))
+    stored = _stored_uuids(database_url)
+    assert acknowledged - attempted_delete <= stored, "an acknowledged record is missing"
+    assert not deleted_for_sure & stored
