@@ -51,6 +51,24 @@ class NamedParameterValidator(ParameterValidator):
         return None
 
 
+def _without_components(schema: Any, parent_key: str | None = None) -> Any:
+    """A copy of a resolved schema without the `components` Connexion attaches for reference lookup.
+
+    Every $ref is already resolved, and Connexion attaches the same `components` to schemas shared by
+    several operations, which can make the attached copy reach back into itself: a cycle no validator
+    can compile. A property that happens to be called `components` is kept.
+    """
+    if isinstance(schema, dict):
+        return {
+            key: _without_components(value, key)
+            for key, value in schema.items()
+            if key != "components" or parent_key == "properties"
+        }
+    if isinstance(schema, list):
+        return [_without_components(value) for value in schema]
+    return schema
+
+
 class JsonBodyValidator(JSONRequestBodyValidator):
     """Connexion's JSON body validator on orjson and jsonschema-rs.
 
@@ -64,7 +82,7 @@ class JsonBodyValidator(JSONRequestBodyValidator):
     def _schema_validator(self) -> jsonschema_rs.Draft4Validator:
         entry = self._compiled.get(id(self._schema))
         if entry is None:
-            entry = (self._schema, jsonschema_rs.Draft4Validator(self._schema))
+            entry = (self._schema, jsonschema_rs.Draft4Validator(_without_components(self._schema)))
             self._compiled[id(self._schema)] = entry
         return entry[1]
 

@@ -34,6 +34,12 @@ Row = Sequence[Any]
 class Queries(abc.ABC):
     """Run Core statements on one connection; rows come back as tuples."""
 
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def _count(self) -> None:
+        self._database.statements_executed += 1
+
     @abc.abstractmethod
     async def all(self, statement: Executable, params: Params = None) -> list[Row]: ...
 
@@ -47,6 +53,8 @@ class Queries(abc.ABC):
 
 class Database(abc.ABC):
     dialect: str
+    # Every statement sent, so that tests and metrics can see how many a request costs.
+    statements_executed: int = 0
 
     @abc.abstractmethod
     def autocommit(self) -> AbstractAsyncContextManager[Queries]:
@@ -87,14 +95,16 @@ class _PsycopgQueries(Queries):
     # Statements are module-level constants: compile each once, holding it so its id stays unique.
     _compiled: ClassVar[dict[int, tuple[ClauseElement, str, dict[str, Any]]]] = {}
 
-    def __init__(self, connection: psycopg.AsyncConnection[Any]) -> None:
+    def __init__(self, database: Database, connection: psycopg.AsyncConnection[Any]) -> None:
+        super().__init__(database)
         self._connection = connection
 
     @classmethod
     def _sql(cls, statement: Executable, params: Params) -> tuple[str, dict[str, Any]]:
         entry = cls._compiled.get(id(statement))
         if entry is None:
-            compiled = statement.compile(dialect=cls._dialect)  # type: ignore[attr-defined]
+            # No column_keys: an INSERT renders only the values it names, the rest take their defaults.
+            compiled = statement.compile(dialect=cls._dialect, column_keys=[])  # type: ignore[attr-defined]
             entry = (statement, str(compiled), dict(compiled.params))  # type: ignore[arg-type]
             cls._compiled[id(statement)] = entry
         _, sql, defaults = entry
@@ -105,16 +115,19 @@ class _PsycopgQueries(Queries):
         return sql, {**defaults, **params} if defaults else dict(params)
 
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
+        self._count()
         sql, values = self._sql(statement, params)
         cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
         return await cursor.fetchall() if cursor.description else []
 
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
+        self._count()
         sql, values = self._sql(statement, params)
         cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
         return await cursor.fetchone()
 
     async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:
+        self._count()
         sql, values = self._sql(statement, None)
         async with self._connection.cursor(name="stream") as cursor:
             await cursor.execute(sql, values)  # type: ignore[arg-type]
@@ -145,12 +158,12 @@ class PostgresDatabase(Database):
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[Queries]:
         async with self._pool.connection() as connection:
-            yield _PsycopgQueries(connection)
+            yield _PsycopgQueries(self, connection)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
         async with self._pool.connection() as connection, connection.transaction():
-            yield _PsycopgQueries(connection)
+            yield _PsycopgQueries(self, connection)
 
     def snapshot(self) -> AbstractAsyncContextManager[Queries]:
         # Server-side cursors live inside a transaction.
@@ -158,14 +171,17 @@ class PostgresDatabase(Database):
 
 
 class _SqlAlchemyQueries(Queries):
-    def __init__(self, connection: AsyncConnection) -> None:
+    def __init__(self, database: Database, connection: AsyncConnection) -> None:
+        super().__init__(database)
         self._connection = connection
 
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
+        self._count()
         result = await self._connection.execute(statement, params)  # type: ignore[arg-type]
         return list(result.all()) if result.returns_rows else []
 
     async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:
+        self._count()
         result = await self._connection.stream(statement.execution_options(yield_per=chunk_rows))
         async for chunk in result.partitions(chunk_rows):
             yield chunk
@@ -211,17 +227,17 @@ class SqliteDatabase(Database):
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[Queries]:
         async with self._autocommit.connect() as connection:
-            yield _SqlAlchemyQueries(connection)
+            yield _SqlAlchemyQueries(self, connection)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Queries]:
         async with self._write_lock, self._autocommit.connect() as connection:
-            yield _SqlAlchemyQueries(connection)
+            yield _SqlAlchemyQueries(self, connection)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
         async with self._write_lock, self._engine.begin() as connection:
-            yield _SqlAlchemyQueries(connection)
+            yield _SqlAlchemyQueries(self, connection)
 
     def snapshot(self) -> AbstractAsyncContextManager[Queries]:
         # A single SELECT is its own snapshot in WAL mode; a transaction would be BEGIN IMMEDIATE and

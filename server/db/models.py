@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, UniqueConstraint, Uuid
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Double,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    Uuid,
+    false,
+)
 
 TEXT_MAX_LENGTH = 1000
+ITEM_NAME_MAX_LENGTH = 200
 
 metadata = MetaData()
 
@@ -19,4 +33,28 @@ records = Table(
     Column("uuid", Uuid(as_uuid=True), nullable=False),
     Column("text", String(TEXT_MAX_LENGTH), nullable=False),
     UniqueConstraint("uuid", name="records_uuid_key"),
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+    Column("name", String(ITEM_NAME_MAX_LENGTH), nullable=False),
+    # Double precision, so that totals summed here equal a client's own sum of the same doubles.
+    Column("price", Double(), nullable=False),
+    Column("deleted", Boolean(), nullable=False, server_default=false()),
+)
+
+carts = Table(
+    "carts",
+    metadata,
+    Column("id", _Serial, primary_key=True, autoincrement=True),
+)
+
+cart_items = Table(
+    "cart_items",
+    metadata,
+    Column("cart_id", _Serial, ForeignKey("carts.id"), primary_key=True),
+    Column("item_id", _Serial, ForeignKey("items.id"), primary_key=True),
+    Column("quantity", BigInteger(), nullable=False),
 )

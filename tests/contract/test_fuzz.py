@@ -38,3 +38,22 @@ _session = requests.Session()
 )
 def test_operation_honours_the_contract(case: schemathesis.Case, live_server: ServerProcess) -> None:
     case.call_and_validate(base_url=live_server.base_url, session=_session)
+
+
+def test_stateful_sequences_follow_the_contract_links(live_server: ServerProcess) -> None:
+    """Create an item and a cart, then get, change, add and delete through the links the contract declares."""
+
+    class ShopSequences(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+            return {"base_url": live_server.base_url, "session": _session}
+
+    ShopSequences.run(
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=8,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

@@ -1,0 +1,40 @@
+"""Racing clients on the shop, against a real server process on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from harness.server import ServerProcess
+
+pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+
+
+async def test_twenty_concurrent_adds_of_one_item_to_one_cart_count_twenty(
+    live_server: ServerProcess,
+) -> None:
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as client:
+        item = (await client.post("/item", json={"name": "hot", "price": 0.1})).json()
+        cart_id = (await client.post("/cart")).json()["id"]
+        responses = await asyncio.gather(
+            *(client.post(f"/cart/{cart_id}/add/{item['id']}") for _ in range(20))
+        )
+        cart = (await client.get(f"/cart/{cart_id}")).json()
+    assert [response.status_code for response in responses] == [200] * 20
+    assert cart["items"] == [{"id": item["id"], "name": "hot", "quantity": 20, "available": True}]
+    assert cart["quantity"] == 20
+
+
+async def test_concurrent_adds_of_different_items_all_land(live_server: ServerProcess) -> None:
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=30) as client:
+        made = [(await client.post("/item", json={"name": f"i{n}", "price": 1.0})).json() for n in range(10)]
+        cart_id = (await client.post("/cart")).json()["id"]
+        responses = await asyncio.gather(
+            *(client.post(f"/cart/{cart_id}/add/{item['id']}") for item in made for _ in range(3))
+        )
+        cart = (await client.get(f"/cart/{cart_id}")).json()
+    assert {response.status_code for response in responses} == {200}
+    assert [line["quantity"] for line in cart["items"]] == [3] * 10
+    assert cart["price"] == 30.0
