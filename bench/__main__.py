@@ -1,4 +1,4 @@
-"""`python -m bench`: the records API on PostgreSQL, one worker, concurrency 32; prints a table."""
+"""`python -m bench`: the records and shop APIs on PostgreSQL, one worker, concurrency 32; prints tables."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ CONCURRENCY = 32
 SEEDED = 300_000
 STREAMED = 1_000_000
 RECORD_MARKER = b'"uuid"'
+SHOP_ITEMS = 1_000
+SHOP_CARTS = 10_000
 LOAD_CLIENT_SECONDS = 30
 LOAD_CLIENT_PRODUCERS = 2
 # More consumers only race for the same 10 oldest records: measured, 2x4 deleted less than 2x1.
@@ -82,6 +84,44 @@ def load_table(url: str, log: Path, seconds: int) -> list[tuple[str, LoadResult,
         ]
 
 
+def seed_shop(url: str) -> None:
+    """SHOP_ITEMS items and SHOP_CARTS carts of 1 to 5 lines each, written directly with COPY."""
+    with psycopg.connect(url) as connection:
+        connection.execute("TRUNCATE cart_items, carts, items RESTART IDENTITY")
+        with connection.cursor().copy("COPY items (name, price, deleted) FROM STDIN") as copy:
+            for n in range(1, SHOP_ITEMS + 1):
+                copy.write_row((f"item {n}", n % 97 + 0.25, False))
+        with connection.cursor().copy("COPY carts (id) FROM STDIN") as copy:
+            for n in range(1, SHOP_CARTS + 1):
+                copy.write_row((n,))
+        connection.execute("SELECT setval('carts_id_seq', %s)", (SHOP_CARTS,))
+        with connection.cursor().copy("COPY cart_items (cart_id, item_id, quantity) FROM STDIN") as copy:
+            for cart in range(1, SHOP_CARTS + 1):
+                for k in range(cart % 5 + 1):
+                    copy.write_row((cart, (cart * 7 + k * 131) % SHOP_ITEMS + 1, k + 1))
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("VACUUM ANALYZE")
+
+
+def shop_table(url: str, log: Path, seconds: int) -> list[tuple[str, LoadResult, int]]:
+    seed_shop(url)
+    runs = [
+        ("POST /item", "create_item"),
+        ("GET /item/{id}", "get_item"),
+        ("POST /cart/{id}/add/{item_id}", "add"),
+        ("GET /cart/{id}", "get_cart"),
+        ("GET /cart?min_price=&max_price=", "list_carts"),
+    ]
+    sizes = (str(SHOP_ITEMS), str(SHOP_CARTS))
+    with _server(url, log) as server:
+        base = server.base_url
+        run_wrk(base, "shop.lua", "get_cart", *sizes, concurrency=CONCURRENCY, seconds=3)
+        return [
+            (name, run_wrk(base, "shop.lua", mode, *sizes, concurrency=CONCURRENCY, seconds=seconds), 1)
+            for name, mode in runs
+        ]
+
+
 def stream_memory(url: str, log: Path) -> tuple[int, float, int]:
     """Records streamed by GET /all, seconds taken, and the server's peak RSS growth in KiB."""
     seed(url, STREAMED, lambda _: uuid.uuid4())
@@ -132,14 +172,14 @@ def load_client_rates(url: str, log: Path, seconds: int) -> tuple[float, float, 
     return inserted / seconds, deleted / seconds, errors
 
 
-def print_table(rows: list[tuple[str, LoadResult, int]], seconds: int) -> None:
-    print(f"\nrecords API on PostgreSQL, 1 uvicorn worker, concurrency {CONCURRENCY}, {seconds} s each\n")
+def print_table(title: str, rows: list[tuple[str, LoadResult, int]], seconds: int) -> None:
+    print(f"\n{title} on PostgreSQL, 1 uvicorn worker, concurrency {CONCURRENCY}, {seconds} s each\n")
     header = ("operation", "requests/s", "records/s", "p50 ms", "p99 ms", "errors")
-    print("| {:<28} | {:>10} | {:>10} | {:>7} | {:>7} | {:>6} |".format(*header))
-    print(f"|{'-' * 30}|{'-' * 12}|{'-' * 12}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
+    print("| {:<32} | {:>10} | {:>10} | {:>7} | {:>7} | {:>6} |".format(*header))
+    print(f"|{'-' * 34}|{'-' * 12}|{'-' * 12}|{'-' * 9}|{'-' * 9}|{'-' * 8}|")
     for name, result, per_request in rows:
         print(
-            f"| {name:<28} | {result.per_second:>10,.0f} | {result.per_second * per_request:>10,.0f} |"
+            f"| {name:<32} | {result.per_second:>10,.0f} | {result.per_second * per_request:>10,.0f} |"
             f" {result.p50_ms:>7.1f} | {result.p99_ms:>7.1f} | {result.errors:>6} |"
         )
 
@@ -153,9 +193,10 @@ def main() -> None:
         url = cluster.create_database("bench")
         migrations.upgrade(url)
         rows = load_table(url, log, args.seconds)
+        shop_rows = shop_table(url, log, args.seconds)
         streamed, stream_s, growth_kib = stream_memory(url, log)
         inserts_per_s, deletes_per_s, client_errors = load_client_rates(url, log, LOAD_CLIENT_SECONDS)
-    print_table(rows, args.seconds)
+    print_table("records API", rows, args.seconds)
     print(
         f"\nGET /all: {streamed:,} records in {stream_s:.1f} s; "
         f"server peak memory growth {growth_kib / 1024:.1f} MB"
@@ -165,6 +206,7 @@ def main() -> None:
         f"{LOAD_CLIENT_SECONDS} s: {inserts_per_s:,.0f} records/s inserted, {deletes_per_s:,.0f} records/s "
         f"deleted, {client_errors} errors"
     )
+    print_table("shop API (10,000 carts)", shop_rows, args.seconds)
 
 
 if __name__ == "__main__":
