@@ -5,10 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import AsyncIterator, Sequence
 from typing import NamedTuple
-from uuid import UUID
+from uuid import UUID, uuid4
 
-from sqlalchemy import ARRAY, String, Uuid, any_, bindparam, delete, func, select
+import orjson
+from sqlalchemy import ARRAY, Uuid, any_, bindparam, cast, column, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 
 from server.db.engine import Database
 from server.db.models import records
@@ -18,6 +20,13 @@ STREAM_CHUNK_ROWS = 5000
 
 class Record(NamedTuple):
     uuid: UUID
+    text: str
+
+
+class NewRecord(NamedTuple):
+    """A record to store; uuid in canonical (lowercase) form, or None for the database to assign."""
+
+    uuid: str | None
     text: str
 
 
@@ -39,52 +48,69 @@ _delete_one = delete(records).where(records.c.uuid == bindparam("uuid")).returni
 
 # ON CONFLICT DO NOTHING waits for a concurrent insert of the same uuid instead of failing, so two racing
 # batches never raise a unique violation: one stores, the other sees the rows and answers 409 (or 200).
-# PostgreSQL takes the whole batch as two arrays, one statement text whatever the batch size, so it is
-# prepared once; rows are inserted, and numbered, in array order.
+# PostgreSQL takes the whole batch as one JSON parameter, parsed by the server and given missing uuids
+# there: one statement text whatever the batch size, and none of the per-element Python work that
+# adapting arrays of uuids costs. Rows are inserted, and numbered, in the batch's order.
+_batch_elements = (
+    func.jsonb_array_elements(cast(bindparam("batch"), JSONB))
+    .table_valued(column("value", JSONB), with_ordinality="position")
+    .render_derived(name="element")
+)
 _insert_postgres = (
     postgresql.insert(records)
     .from_select(
         ["uuid", "text"],
         select(
-            func.unnest(bindparam("uuids", type_=ARRAY(Uuid))),
-            func.unnest(bindparam("texts", type_=ARRAY(String))),
-        ),
+            func.coalesce(cast(_batch_elements.c.value["uuid"].astext, Uuid), func.gen_random_uuid()),
+            _batch_elements.c.value["text"].astext,
+        ).order_by(_batch_elements.c.position),
     )
     .on_conflict_do_nothing(index_elements=[records.c.uuid])
-    .returning(records.c.uuid)
+    .returning(records.c.id, *_columns)
 )
-_existing_postgres = select(*_columns).where(records.c.uuid == any_(bindparam("uuids", type_=ARRAY(Uuid))))
-# SQLite has no arrays: SQLAlchemy renders the rows into one multi-row VALUES and expands the IN list.
+_existing_postgres = select(*_columns).where(records.c.uuid == any_(cast(bindparam("uuids"), ARRAY(Uuid))))
+# SQLite has no JSON-to-rows insert of this kind: SQLAlchemy renders the rows into one multi-row VALUES.
 _insert_sqlite = (
-    sqlite.insert(records).on_conflict_do_nothing(index_elements=[records.c.uuid]).returning(records.c.uuid)
+    sqlite.insert(records)
+    .on_conflict_do_nothing(index_elements=[records.c.uuid])
+    .returning(records.c.id, *_columns)
 )
 _existing_sqlite = select(*_columns).where(records.c.uuid.in_(bindparam("uuids", expanding=True)))
 
 
-async def store_batch(db: Database, batch: Sequence[Record]) -> BatchOutcome:
-    """Store every record of the batch in one multi-row INSERT, or none of them."""
-    uuids = [record.uuid for record in batch]
-    if len(set(uuids)) != len(uuids):
-        return BatchOutcome.CONFLICT
+async def store_batch(db: Database, batch: Sequence[NewRecord]) -> tuple[BatchOutcome, list[Record]]:
+    """Store every record of the batch in one multi-row INSERT, or none of them.
+
+    Answers the stored records in batch order: as created, or as they already were.
+    """
+    given = [record.uuid for record in batch if record.uuid is not None]
+    if len(set(given)) != len(given):
+        return BatchOutcome.CONFLICT, []
+    postgres = db.dialect == "postgresql"
     try:
         async with db.transaction() as queries:
-            if db.dialect == "postgresql":
-                texts = [record.text for record in batch]
-                inserted = await queries.all(_insert_postgres, {"uuids": uuids, "texts": texts})
+            if postgres:
+                payload = orjson.dumps([record._asdict() for record in batch]).decode()
+                inserted = await queries.all(_insert_postgres, {"batch": payload})
             else:
-                rows = [record._asdict() for record in batch]
+                rows = [{"uuid": UUID(r.uuid) if r.uuid else uuid4(), "text": r.text} for r in batch]
                 inserted = await queries.all(_insert_sqlite, rows)
             if len(inserted) == len(batch):
-                return BatchOutcome.CREATED
+                return BatchOutcome.CREATED, [Record(uuid, text) for _, uuid, text in sorted(inserted)]
             if inserted:
                 raise _Conflict
-            existing_statement = _existing_postgres if db.dialect == "postgresql" else _existing_sqlite
-            existing = await queries.all(existing_statement, {"uuids": uuids})
-            if dict(existing) == {record.uuid: record.text for record in batch}:
-                return BatchOutcome.ALREADY_STORED
+            # Nothing was new, so every record named its uuid: it is a re-send if all match.
+            uuids = given if postgres else [UUID(uuid) for uuid in given]
+            existing = await queries.all(
+                _existing_postgres if postgres else _existing_sqlite, {"uuids": uuids}
+            )
+            stored = {str(uuid): Record(uuid, text) for uuid, text in existing}
+            sent = {record.uuid: record.text for record in batch}
+            if {key: record.text for key, record in stored.items()} == sent:
+                return BatchOutcome.ALREADY_STORED, [stored[uuid] for uuid in given]
             raise _Conflict
     except _Conflict:
-        return BatchOutcome.CONFLICT
+        return BatchOutcome.CONFLICT, []
 
 
 async def get_record(db: Database, uuid: UUID) -> Record | None:

@@ -22,11 +22,9 @@ def _as_json(record: store.Record) -> dict[str, Any]:
 
 
 async def create_batch(body: list[dict[str, str]]) -> Response:
-    batch = [
-        store.Record(uuid.UUID(item["uuid"]) if "uuid" in item else uuid.uuid4(), item["text"])
-        for item in body
-    ]
-    outcome = await store.store_batch(current_database(), batch)
+    # The contract's pattern admits only the 8-4-4-4-12 hex form: lowercase is its canonical form.
+    batch = [store.NewRecord(item["uuid"].lower() if "uuid" in item else None, item["text"]) for item in body]
+    outcome, stored = await store.store_batch(current_database(), batch)
     if outcome is store.BatchOutcome.CONFLICT:
         return problem(
             409,
@@ -35,7 +33,7 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
             "nothing was stored",
         )
     status = 201 if outcome is store.BatchOutcome.CREATED else 200
-    return json_response([_as_json(record) for record in batch], status)
+    return json_response([_as_json(record) for record in stored], status)
 
 
 async def list_all() -> Response:
