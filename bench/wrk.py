@@ -43,7 +43,8 @@ def run_wrk(base_url: str, script: str, *args: str, concurrency: int, seconds: i
         *args,
         str(THREADS),
     ]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    # The scripts load report.lua from their own folder.
+    output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=SCRIPTS).stdout
     line = next(line for line in output.splitlines() if line.startswith("WRK_RESULT "))
     figures = json.loads(line.removeprefix("WRK_RESULT "))
     return LoadResult(

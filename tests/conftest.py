@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -87,10 +88,11 @@ def database_url(migrated_url: str) -> Iterator[str]:
     yield migrated_url
 
 
-@pytest.fixture(scope="session")
-def _app_client(migrated_url: str) -> Iterator[TestClient]:
+@contextmanager
+def app_client(database_url: str) -> Iterator[TestClient]:
+    """The app in-process on this database, every response validated against the contract."""
     settings = Settings(
-        database_url=migrated_url,
+        database_url=database_url,
         host="127.0.0.1",
         port=0,
         workers=1,
@@ -99,6 +101,12 @@ def _app_client(migrated_url: str) -> Iterator[TestClient]:
         validate_responses=True,
     )
     with create_app(settings).test_client() as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def _app_client(migrated_url: str) -> Iterator[TestClient]:
+    with app_client(migrated_url) as client:
         yield client
 
 

@@ -8,22 +8,12 @@ import pytest
 from starlette.testclient import TestClient
 
 from harness.ports import free_port
-from server.app import create_app
-from server.settings import Settings
+from tests.conftest import app_client
 
 
 @pytest.fixture
 def unreachable_client() -> Iterator[TestClient]:
-    settings = Settings(
-        database_url=f"postgresql://nobody@127.0.0.1:{free_port()}/none",
-        host="127.0.0.1",
-        port=0,
-        workers=1,
-        log_level="critical",
-        pool_size=2,
-        validate_responses=True,
-    )
-    with create_app(settings).test_client() as client:
+    with app_client(f"postgresql://nobody@127.0.0.1:{free_port()}/none") as client:
         yield client
 
 
