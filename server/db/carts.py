@@ -36,19 +36,18 @@ class CartLine(NamedTuple):
 class Cart(NamedTuple):
     id: int
     lines: list[CartLine]
+    price: float
+    quantity: int
 
-    @property
-    def price(self) -> float:
-        # Doubles added one by one in list order, from 0.0: what a client summing the same doubles gets.
-        total = 0.0
-        for line in self.lines:
+    @classmethod
+    def from_lines(cls, cart_id: int, lines: list[CartLine]) -> Cart:
+        # Doubles added one by one in list order, from 0.0: what a client summing the same doubles gets,
+        # and what the list's ordered aggregate in SQL gets.
+        price = 0.0
+        for line in lines:
             if line.available:
-                total += line.price * line.quantity
-        return total
-
-    @property
-    def quantity(self) -> int:
-        return sum(line.quantity for line in self.lines if line.available)
+                price += line.price * line.quantity
+        return cls(cart_id, lines, price, sum(line.quantity for line in lines if line.available))
 
 
 class AddOutcome(enum.Enum):
@@ -92,14 +91,17 @@ _lines_of_sqlite = (
 
 
 def _totals_page(line_price_total: object) -> object:
-    """Carts with their totals, filtered and paged by them, in one statement."""
-    available_quantity = func.coalesce(func.sum(case((items.c.deleted, 0), else_=cart_items.c.quantity)), 0)
-    price = func.coalesce(line_price_total, 0.0)
+    """Carts with their totals (id, price, quantity), filtered and paged by them, in one statement."""
+    # PostgreSQL sums bigints into numeric: cast back, so both databases answer an int and a double.
+    available_quantity = cast(
+        func.coalesce(func.sum(case((items.c.deleted, 0), else_=cart_items.c.quantity)), 0), BigInteger
+    )
+    price = cast(func.coalesce(line_price_total, 0.0), Double)
     min_price, max_price = cast(bindparam("min_price"), Double), cast(bindparam("max_price"), Double)
     min_quantity = cast(bindparam("min_quantity"), BigInteger)
     max_quantity = cast(bindparam("max_quantity"), BigInteger)
     return (
-        select(carts.c.id)
+        select(carts.c.id, price, available_quantity)
         .select_from(carts.outerjoin(cart_items, cart_items.c.cart_id == carts.c.id).outerjoin(items))
         .group_by(carts.c.id)
         .having(
@@ -115,8 +117,8 @@ def _totals_page(line_price_total: object) -> object:
 
 
 _available_line_price = case((items.c.deleted, 0.0), else_=items.c.price * cart_items.c.quantity)
-# The filter must see the total the answer shows: PostgreSQL adds the doubles in item order, as
-# Cart.price does. SQLite has no ordered aggregates; it reads the join in key order.
+# PostgreSQL adds the doubles in item order, as Cart.from_lines does, so the list shows the very totals
+# GET /cart/{id} shows. SQLite has no ordered aggregates; it reads the join in key order.
 _page_postgres = _totals_page(
     func.sum(postgresql.aggregate_order_by(_available_line_price, cart_items.c.item_id))
 )
@@ -155,7 +157,7 @@ async def get_cart(db: Database, cart_id: int) -> Cart | None:
         rows = await queries.all(_select_cart, {"cart_id": cart_id})
     if not rows:
         return None
-    return Cart(cart_id, [CartLine(*row[1:]) for row in rows if row[1] is not None])
+    return Cart.from_lines(cart_id, [CartLine(*row[1:]) for row in rows if row[1] is not None])
 
 
 async def list_carts(
@@ -168,7 +170,7 @@ async def list_carts(
     min_quantity: int | None,
     max_quantity: int | None,
 ) -> list[Cart]:
-    """A page of carts in two statements, whatever the page size: the page's ids, then their lines."""
+    """A page of carts in two statements, whatever the page size: the page with its totals, then its lines."""
     params = {
         "offset": offset,
         "limit": limit,
@@ -179,14 +181,15 @@ async def list_carts(
     }
     postgres = db.dialect == "postgresql"
     async with db.autocommit() as queries:
-        ids = [row[0] for row in await queries.all(_page_postgres if postgres else _page_sqlite, params)]
-        if not ids:
+        page = await queries.all(_page_postgres if postgres else _page_sqlite, params)
+        if not page:
             return []
+        ids = [row[0] for row in page]
         lines = await queries.all(_lines_of_postgres if postgres else _lines_of_sqlite, {"cart_ids": ids})
     by_cart: dict[int, list[CartLine]] = {cart_id: [] for cart_id in ids}
     for row in lines:
         by_cart[row[0]].append(CartLine(*row[1:]))
-    return [Cart(cart_id, cart_lines) for cart_id, cart_lines in by_cart.items()]
+    return [Cart(cart_id, by_cart[cart_id], price, quantity) for cart_id, price, quantity in page]
 
 
 async def add_to_cart(db: Database, cart_id: int, item_id: int) -> AddOutcome:
