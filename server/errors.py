@@ -47,7 +47,8 @@ def unprocessable(_request: ConnexionRequest, error: Exception) -> ConnexionResp
 
 
 def database_unavailable(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
-    logger.error("database unavailable: %s", error.__class__.__name__, exc_info=error)
+    # One line, not a traceback: during an outage every request lands here.
+    logger.error("database unavailable: %s: %s", type(error).__name__, " ".join(str(error).split()))
     return _problem(
         503,
         "Service Unavailable",
