@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from loadclient.journal import Journal
-from loadclient.loops import OLDEST_PER_ROUND, LoadShape, consume, produce
+from loadclient.loops import OLDEST_PER_ROUND, Claims, LoadShape, consume, produce
 from loadclient.stats import Stats
 from loadclient.transport import open_client
 
@@ -55,12 +55,13 @@ async def run(args: argparse.Namespace) -> Stats:
     shape = LoadShape(args.batch_min, args.batch_max, args.text_length)
     client = open_client(args.base_url, args.producers + args.consumers * OLDEST_PER_ROUND)
     journal = Journal(args.journal)
+    claims = Claims()
     try:
         async with client.get_async_httpx_client():
             await asyncio.gather(
                 _report(stats, args.report_every, stop),
                 *(produce(client, stats, journal, shape, stop) for _ in range(args.producers)),
-                *(consume(client, stats, journal, stop) for _ in range(args.consumers)),
+                *(consume(client, stats, journal, claims, stop) for _ in range(args.consumers)),
             )
     finally:
         journal.close()

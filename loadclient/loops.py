@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import string
 import time
@@ -106,9 +107,53 @@ async def _delete(client: Client, stats: Stats, journal: Journal, record: Record
         stats.errors += 1
 
 
-async def consume(client: Client, stats: Stats, journal: Journal, stop: asyncio.Event) -> None:
+class Claims:
+    """The records this client's consumers are deleting, so that they never race one another.
+
+    Only the 10 oldest records are visible, and they stay visible until deleted: a consumer that waited
+    for its 10 deletes before asking again would idle through every round trip, and two consumers would
+    fetch and fight over the same 10. Instead consumers skip what is claimed, and ask again as soon as
+    half of the claims are released, keeping deletes in flight without a 404 between themselves.
+    """
+
+    def __init__(self) -> None:
+        self._uuids: set[object] = set()
+        self._released = asyncio.Event()
+
+    def __len__(self) -> int:
+        return len(self._uuids)
+
+    def claim_unclaimed(self, records: list[Record]) -> list[Record]:
+        new = [record for record in records if record.uuid not in self._uuids]
+        self._uuids.update(record.uuid for record in new)
+        return new
+
+    def release(self, record: Record) -> None:
+        self._uuids.discard(record.uuid)
+        self._released.set()
+
+    async def wait_for_release(self, timeout_s: float) -> None:
+        self._released.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._released.wait(), timeout_s)
+
+
+async def consume(
+    client: Client, stats: Stats, journal: Journal, claims: Claims, stop: asyncio.Event
+) -> None:
     backoff = Backoff()
+    deleting: set[asyncio.Task[None]] = set()
+
+    async def delete_claimed(record: Record) -> None:
+        try:
+            await _delete(client, stats, journal, record)
+        finally:
+            claims.release(record)
+
     while not stop.is_set():
+        if len(claims) > OLDEST_PER_ROUND // 2:
+            await claims.wait_for_release(EMPTY_TABLE_PAUSE_S)
+            continue
         try:
             response = await _timed(
                 stats, lambda: get_by_key.asyncio_detailed(key=str(OLDEST_PER_ROUND), client=client)
@@ -120,8 +165,13 @@ async def consume(client: Client, stats: Stats, journal: Journal, stop: asyncio.
             await backoff.wait(stop)
             continue
         backoff.reset()
-        oldest = response.parsed
-        if not oldest:
-            await asyncio.sleep(EMPTY_TABLE_PAUSE_S)
+        unclaimed = claims.claim_unclaimed(response.parsed)
+        if not unclaimed:
+            await claims.wait_for_release(EMPTY_TABLE_PAUSE_S)
             continue
-        await asyncio.gather(*(_delete(client, stats, journal, record) for record in oldest))
+        for record in unclaimed:
+            task = asyncio.create_task(delete_claimed(record))
+            deleting.add(task)
+            task.add_done_callback(deleting.discard)
+    # Deletes already sent are seen through, so that the final counts match the table.
+    await asyncio.gather(*deleting)
