@@ -17,9 +17,9 @@ import httpx
 import psycopg
 
 from bench.wrk import LoadResult, run_wrk
-from harness.postgres import PostgresCluster
-from harness.server import ServerProcess
 from server.db import migrations
+from tests.utils.postgres import PostgresCluster
+from tests.utils.server import ServerProcess
 
 CONCURRENCY = 32
 SEEDED = 300_000

@@ -6,13 +6,15 @@ import argparse
 import contextlib
 import os
 import sys
+from typing import get_args
 
 import uvicorn
 from sqlalchemy.exc import OperationalError
 
 from server.db import migrations
 from server.db.urls import UnsupportedDatabaseUrl, async_url
-from server.settings import Settings
+from server.logging_config import log_config
+from server.settings import LogLevel, Settings, SettingsError
 
 GRACEFUL_SHUTDOWN_S = 10
 
@@ -30,7 +32,7 @@ def _parse_args(argv: list[str], settings: Settings) -> argparse.Namespace:
         target.add_argument(
             "--log-level",
             default=settings.log_level,
-            choices=["critical", "error", "warning", "info", "debug"],
+            choices=get_args(LogLevel),
             help="info logs one line per request; warning turns that off (LOG_LEVEL)",
         )
     migrate = commands.add_parser("migrate", help="apply the database migrations")
@@ -54,8 +56,18 @@ def _check_migrated(settings: Settings) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = Settings.from_env()
-    args = _parse_args(sys.argv[1:] if argv is None else argv, settings)
+    try:
+        args = _parse_args(sys.argv[1:] if argv is None else argv, Settings.from_env())
+        # Workers are separate processes that build the app from the environment: hand the options down,
+        # and check them as the workers will.
+        if args.command != "migrate":
+            os.environ.update(
+                HOST=args.host, PORT=str(args.port), WORKERS=str(args.workers), LOG_LEVEL=args.log_level
+            )
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     try:
         if args.command == "migrate":
             migrations.upgrade(settings.database_url, args.revision)
@@ -71,18 +83,16 @@ def main(argv: list[str] | None = None) -> int:
     if refusal:
         print(f"error: {refusal}", file=sys.stderr)
         return 1
-    # Workers are separate processes that build the app from the environment: hand the options down.
-    os.environ.update(HOST=args.host, PORT=str(args.port), WORKERS=str(args.workers))
-    os.environ["LOG_LEVEL"] = args.log_level
     # uvicorn re-raises Ctrl-C once it has shut down gracefully: that is a clean exit, not a crash.
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.run(
             "server.asgi:app",
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=args.log_level,
-            access_log=args.log_level in ("info", "debug"),
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_level=settings.log_level,
+            log_config=log_config(settings.log_level, settings.log_format),
+            access_log=settings.log_level in ("info", "debug"),
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         )
     return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from functools import partial
 
@@ -21,11 +20,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import errors
 from server.lifespan import lifespan_for
-from server.routing import UndeclaredMethodGuard, declared_methods
-from server.settings import PROJECT_ROOT, Settings
+from server.paths import SPEC_PATH
+from server.settings import Settings
+from server.undeclared_methods import UndeclaredMethodGuard, declared_methods
 from server.validation import JsonBodyValidator, NamedParameterValidator
 
-SPEC_PATH = PROJECT_ROOT / "openapi" / "openapi.yaml"
 DOCS_PATHS = ("/openapi.json", "/openapi.yaml", "/ui")
 
 
@@ -64,11 +63,9 @@ def _middlewares(validate_responses: bool) -> list[Callable[..., ASGIApp]]:
 
 
 def create_app(settings: Settings) -> AsyncApp:
-    # Every 4xx already has an access-log line; Connexion would add a warning with the exception.
-    logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
     app = AsyncApp(
         __name__,
-        lifespan=lifespan_for(settings.database_url, settings.pool_size),
+        lifespan=lifespan_for(settings.database_url, settings.db_pool_size),
         middlewares=_middlewares(settings.validate_responses),
     )
     app.add_api(

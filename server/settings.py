@@ -1,41 +1,65 @@
-"""Process settings, read from the environment so that every uvicorn worker sees the same values."""
+"""Process settings: one typed object read from the environment, checked before anything starts.
+
+Every uvicorn worker is a separate process that builds the app from the environment, so the environment
+is the one source; `python -m server` writes its command-line options back into it for the workers.
+pydantic-settings (rather than starlette.config's casts) because the values need more than a cast:
+ranges, choices and case-folding, and a failure must name the variable, the value and what is accepted.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
-from pathlib import Path
+from typing import Annotated, Literal
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "service.sqlite3"
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-_TRUE = {"1", "true", "yes", "on"}
-
-
-def _flag(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    return default if value is None else value.strip().lower() in _TRUE
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+LogFormat = Literal["text", "json"]
+Port = Annotated[int, Field(ge=0, le=65535)]
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str | None
-    host: str
-    port: int
-    workers: int
-    log_level: str
-    pool_size: int
-    validate_responses: bool
+class SettingsError(ValueError):
+    """A setting that cannot be used, explained in one line."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the service; the environment variable is the field name in capitals."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    # None: the embedded SQLite file (server.paths.DEFAULT_SQLITE_PATH).
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: Port = 8000
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    # info logs one line per request; warning turns that off.
+    log_level: LogLevel = "info"
+    log_format: LogFormat = "text"
+    # One connection per concurrent request is what keeps p99 flat: size it to the expected load.
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 32
+    # Validating every response costs a buffer and a re-validation: on in tests, off by default.
+    validate_responses: bool = False
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _empty_means_default(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _case_insensitive(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(
-            database_url=os.environ.get("DATABASE_URL") or None,
-            host=os.environ.get("HOST", "127.0.0.1"),
-            port=int(os.environ.get("PORT", "8000")),
-            workers=int(os.environ.get("WORKERS", "1")),
-            log_level=os.environ.get("LOG_LEVEL", "info").lower(),
-            # One connection per concurrent request is what keeps p99 flat: size it to the expected load.
-            pool_size=int(os.environ.get("DB_POOL_SIZE", "32")),
-            validate_responses=_flag("VALIDATE_RESPONSES", False),
-        )
+        """The settings the environment asks for, or SettingsError naming the first bad variable."""
+        try:
+            return cls()
+        except ValidationError as error:
+            raise SettingsError(_explain(error)) from None
+
+
+def _explain(error: ValidationError) -> str:
+    first = error.errors()[0]
+    variable = str(first["loc"][0]).upper() if first["loc"] else "settings"
+    return f"{variable}={first['input']!r} is not accepted: {first['msg']}"

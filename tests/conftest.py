@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine
 from starlette.testclient import TestClient
 
-from harness.postgres import PostgresCluster, PostgresUnavailable
-from harness.server import ServerProcess
-from server.app import create_app
 from server.db import migrations
 from server.db.models import metadata
 from server.db.urls import sync_url
-from server.settings import Settings
+from tests.utils.app import app_client
+from tests.utils.postgres import PostgresCluster, PostgresUnavailable
+from tests.utils.server import ServerProcess
 
 BACKENDS = ["sqlite", "postgresql"]
 # Durability buys nothing in a throwaway test cluster and costs an fsync per commit.
@@ -88,22 +85,6 @@ def database_url(migrated_url: str) -> Iterator[str]:
     yield migrated_url
 
 
-@contextmanager
-def app_client(database_url: str) -> Iterator[TestClient]:
-    """The app in-process on this database, every response validated against the contract."""
-    settings = Settings(
-        database_url=database_url,
-        host="127.0.0.1",
-        port=0,
-        workers=1,
-        log_level="warning",
-        pool_size=8,
-        validate_responses=True,
-    )
-    with create_app(settings).test_client() as client:
-        yield client
-
-
 @pytest.fixture(scope="session")
 def _app_client(migrated_url: str) -> Iterator[TestClient]:
     with app_client(migrated_url) as client:
@@ -127,8 +108,3 @@ def _live_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 def live_server(_live_server: ServerProcess, database_url: str) -> ServerProcess:
     """`python -m server` as a real process over real sockets, on an emptied database."""
     return _live_server
-
-
-@pytest.fixture
-def project_root() -> Path:
-    return Path(__file__).resolve().parent.parent

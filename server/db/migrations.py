@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
 from server.db.urls import sync_url
-from server.settings import PROJECT_ROOT
+from server.paths import PROJECT_ROOT
 
 
 def alembic_config(database_url: str | None) -> Config:

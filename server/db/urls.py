@@ -6,7 +6,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 
-from server.settings import DEFAULT_SQLITE_PATH
+from server.paths import DEFAULT_SQLITE_PATH
 
 _POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg", "postgresql+psycopg_async"}
 _SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.client_generation import DEFAULT_OUTPUT, generate
+from scripts.generate_client import DEFAULT_OUTPUT, generate
 
 IGNORED_PARTS = {".ruff_cache", "__pycache__"}
 

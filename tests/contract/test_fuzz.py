@@ -13,8 +13,8 @@ from schemathesis.checks import CheckFunction
 from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import use_after_free
 
-from harness.server import ServerProcess
-from server.app import SPEC_PATH
+from server.paths import SPEC_PATH
+from tests.utils.server import ServerProcess
 
 MAX_EXAMPLES = 60
 

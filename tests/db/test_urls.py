@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from server.db.urls import UnsupportedDatabaseUrl, async_url, sync_url
-from server.settings import DEFAULT_SQLITE_PATH
+from server.paths import DEFAULT_SQLITE_PATH
 
 
 @pytest.mark.parametrize(

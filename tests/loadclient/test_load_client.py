@@ -14,9 +14,10 @@ import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
-from harness.ports import free_port
-from harness.server import PROJECT_ROOT, ServerProcess
 from server.db.urls import sync_url
+from server.paths import PROJECT_ROOT
+from tests.utils.ports import free_port
+from tests.utils.server import ServerProcess
 
 TOTALS = (
     r"inserted (?P<inserted>\d+) deleted (?P<deleted>\d+) races (?P<races>\d+) errors (?P<errors>\d+) \| "

@@ -9,7 +9,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from harness.server import ServerProcess
+from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 

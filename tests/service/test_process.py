@@ -11,15 +11,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.ports import free_port
-from harness.server import ServerProcess
 from server.db import migrations
+from server.paths import PROJECT_ROOT
+from tests.utils.ports import free_port
+from tests.utils.server import ServerProcess
 
 
-def _run_server(url: str, project_root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def _run_server(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "server", "--port", str(free_port()), *args],
-        cwd=project_root,
+        cwd=PROJECT_ROOT,
         env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
@@ -28,29 +29,27 @@ def _run_server(url: str, project_root: Path, *args: str) -> subprocess.Complete
 
 
 def test_refuses_an_unmigrated_postgres_database_in_one_line(
-    empty_database: Callable[[str, str], str], project_root: Path
+    empty_database: Callable[[str, str], str],
 ) -> None:
-    result = _run_server(empty_database("postgresql", "unmigrated"), project_root)
+    result = _run_server(empty_database("postgresql", "unmigrated"))
     assert result.returncode == 1
     message = result.stderr.strip()
     assert "\n" not in message
     assert "python -m server migrate" in message
 
 
-def test_unreachable_database_is_reported_in_one_line(project_root: Path) -> None:
-    result = _run_server(f"postgresql://nobody@127.0.0.1:{free_port()}/none", project_root)
+def test_unreachable_database_is_reported_in_one_line() -> None:
+    result = _run_server(f"postgresql://nobody@127.0.0.1:{free_port()}/none")
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: cannot reach the database")
     assert "\n" not in result.stderr.strip()
 
 
-def test_migrate_command_brings_the_database_to_head(
-    empty_database: Callable[[str, str], str], project_root: Path
-) -> None:
+def test_migrate_command_brings_the_database_to_head(empty_database: Callable[[str, str], str]) -> None:
     url = empty_database("postgresql", "migrate_cli")
     result = subprocess.run(
         [sys.executable, "-m", "server", "migrate"],
-        cwd=project_root,
+        cwd=PROJECT_ROOT,
         env={"DATABASE_URL": url, "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

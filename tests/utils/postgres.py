@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from harness.ports import free_port
+from tests.utils.ports import free_port
 
 
 class PostgresUnavailable(RuntimeError):

@@ -12,7 +12,8 @@ import signal
 import subprocess
 import sys
 
-from harness.server import PROJECT_ROOT, ServerProcess
+from server.paths import PROJECT_ROOT
+from tests.utils.server import ServerProcess
 
 INTERRUPT_GRACE_S = 3.0
 

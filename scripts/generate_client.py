@@ -1,4 +1,4 @@
-"""Generate the typed client package from the contract: `python -m harness.client_generation [OUTPUT]`.
+"""Generate the typed client package from the contract: `python -m scripts.generate_client [OUTPUT]`.
 
 `make generate-client` writes it to generated_client/; the drift test writes it to a temporary directory
 and compares, so both run exactly this.
@@ -11,8 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SPEC = PROJECT_ROOT / "openapi" / "openapi.yaml"
+from server.paths import PROJECT_ROOT, SPEC_PATH
+
 CONFIG = PROJECT_ROOT / "openapi" / "client-config.yaml"
 DEFAULT_OUTPUT = PROJECT_ROOT / "generated_client"
 
@@ -24,7 +24,7 @@ def generate(output: Path) -> None:
             str(bin_dir / "openapi-python-client"),
             "generate",
             "--path",
-            str(SPEC),
+            str(SPEC_PATH),
             "--config",
             str(CONFIG),
             "--meta",

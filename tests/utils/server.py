@@ -9,12 +9,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 import httpx
 
-from harness.ports import free_port
+from server.paths import PROJECT_ROOT
+from tests.utils.ports import free_port
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STARTUP_TIMEOUT_S = 30.0
 
 
@@ -41,6 +42,7 @@ class ServerProcess:
         self._log_path = log_path
         self._show_output = show_output
         self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
 
     @property
     def pid(self) -> int:
@@ -48,10 +50,12 @@ class ServerProcess:
         return self._process.pid
 
     def start(self) -> ServerProcess:
-        if self._show_output:
-            log = None
-        else:
-            log = open(self._log_path, "ab") if self._log_path else subprocess.DEVNULL  # noqa: SIM115
+        log: IO[bytes] | int | None = None
+        if not self._show_output:
+            if self._log_path:
+                self._log = log = open(self._log_path, "ab")  # noqa: SIM115 (closed by stop())
+            else:
+                log = subprocess.DEVNULL
         self._process = subprocess.Popen(
             [
                 sys.executable,
@@ -91,6 +95,9 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
         return self._process.returncode
 
     def __enter__(self) -> ServerProcess:

@@ -1,1 +1,0 @@
-"""Real parts for tests, benchmarks and development: databases, server processes, client code."""

@@ -1,0 +1,45 @@
+"""Logging for every process of the service: one format for our loggers and uvicorn's, text or JSON.
+
+Handed to uvicorn as its `log_config`, which it applies in the main process and again in every worker it
+spawns: configured anywhere else, workers would log through Python's last-resort handler.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.settings import LogFormat, LogLevel
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
+# python-json-logger takes these attribute names as the JSON document's keys.
+JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s"
+
+
+def log_config(level: LogLevel, log_format: LogFormat) -> dict[str, Any]:
+    formatter: dict[str, Any] = (
+        {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": JSON_FIELDS,
+            "rename_fields": {"levelname": "level"},
+        }
+        if log_format == "json"
+        else {"format": TEXT_FORMAT}
+    )
+    handler = {"class": "logging.StreamHandler", "formatter": "service", "stream": "ext://sys.stderr"}
+    logger = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"service": formatter},
+        "handlers": {"default": handler},
+        "loggers": {
+            "server": logger,
+            "loadclient": logger,
+            "uvicorn": logger,
+            "uvicorn.error": {"level": level.upper()},
+            "uvicorn.access": logger,
+            # Every 4xx already has an access-log line; Connexion would add a warning with the exception.
+            "connexion.middleware.exceptions": {**logger, "level": "ERROR"},
+            "connexion": logger,
+        },
+    }
