@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
+from psycopg.errors import DeadlockDetected
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -12,17 +13,17 @@ from sqlalchemy import (
     Integer,
     any_,
     bindparam,
-    case,
     cast,
-    func,
+    exists,
     literal,
     select,
-    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.db.engine import Database
 from server.db.models import cart_items, carts, items
+
+ADD_ATTEMPTS = 3
 
 
 class CartLine(NamedTuple):
@@ -90,50 +91,44 @@ _lines_of_sqlite = (
 )
 
 
-def _totals_page(line_price_total: object) -> object:
-    """Carts with their totals (id, price, quantity), filtered and paged by them, in one statement."""
-    # PostgreSQL sums bigints into numeric: cast back, so both databases answer an int and a double.
-    available_quantity = cast(
-        func.coalesce(func.sum(case((items.c.deleted, 0), else_=cart_items.c.quantity)), 0), BigInteger
+_min_price, _max_price = cast(bindparam("min_price"), Double), cast(bindparam("max_price"), Double)
+_min_quantity = cast(bindparam("min_quantity"), BigInteger)
+_max_quantity = cast(bindparam("max_quantity"), BigInteger)
+# The totals live on the cart, kept by the triggers of migration 0003: a page reads carts, not lines.
+_page = (
+    select(carts.c.id, carts.c.price, carts.c.quantity)
+    .where(
+        _min_price.is_(None) | (carts.c.price >= _min_price),
+        _max_price.is_(None) | (carts.c.price <= _max_price),
+        _min_quantity.is_(None) | (carts.c.quantity >= _min_quantity),
+        _max_quantity.is_(None) | (carts.c.quantity <= _max_quantity),
     )
-    price = cast(func.coalesce(line_price_total, 0.0), Double)
-    min_price, max_price = cast(bindparam("min_price"), Double), cast(bindparam("max_price"), Double)
-    min_quantity = cast(bindparam("min_quantity"), BigInteger)
-    max_quantity = cast(bindparam("max_quantity"), BigInteger)
-    return (
-        select(carts.c.id, price, available_quantity)
-        .select_from(carts.outerjoin(cart_items, cart_items.c.cart_id == carts.c.id).outerjoin(items))
-        .group_by(carts.c.id)
-        .having(
-            (min_price.is_(None) | (price >= min_price))
-            & (max_price.is_(None) | (price <= max_price))
-            & (min_quantity.is_(None) | (available_quantity >= min_quantity))
-            & (max_quantity.is_(None) | (available_quantity <= max_quantity))
-        )
-        .order_by(carts.c.id)
-        .limit(cast(bindparam("limit"), Integer))
-        .offset(cast(bindparam("offset"), Integer))
-    )
-
-
-_available_line_price = case((items.c.deleted, 0.0), else_=items.c.price * cart_items.c.quantity)
-# PostgreSQL adds the doubles in item order, as Cart.from_lines does, so the list shows the very totals
-# GET /cart/{id} shows. SQLite has no ordered aggregates; it reads the join in key order.
-_page_postgres = _totals_page(
-    func.sum(postgresql.aggregate_order_by(_available_line_price, cart_items.c.item_id))
+    .order_by(carts.c.id)
+    .limit(cast(bindparam("limit"), Integer))
+    .offset(cast(bindparam("offset"), Integer))
 )
-_page_sqlite = _totals_page(func.sum(_available_line_price))
 
+_item_id = bindparam("item_id", type_=BigInteger)
+# The item is locked (shared) first, by an uncommitted EXISTS that PostgreSQL evaluates before it scans
+# the cart, then the cart: the order in which a price change or delete of the item takes them (the item,
+# then its carts in id order), so the two never deadlock. The shared item lock makes such a change wait
+# for this add and then find this cart among the item's holders. The cart is locked before the line is
+# written: taken later, by the totals trigger, its lock would have to upgrade the line's foreign-key
+# share lock and would deadlock with another add to the same cart.
+_item_available = exists(
+    select(items.c.id)
+    .where(items.c.id == _item_id, ~items.c.deleted)
+    .suffix_with("FOR SHARE", dialect="postgresql")
+)
 _upsert_line = {
     # One statement: a concurrent add of the same item waits on the row and increments after it, so no
     # increment is lost; a missing cart or a deleted item inserts nothing.
     name: insert(cart_items)
     .from_select(
         ["cart_id", "item_id", "quantity"],
-        # Each side is filtered to at most one row by its key: the product is that one pair.
-        select(carts.c.id, items.c.id, literal(1))
-        .select_from(carts.join(items, true()))
-        .where(carts.c.id == bindparam("cart_id"), items.c.id == bindparam("item_id"), ~items.c.deleted),
+        select(carts.c.id, _item_id, literal(1))
+        .where(carts.c.id == bindparam("cart_id"), _item_available)
+        .suffix_with("FOR NO KEY UPDATE OF carts", dialect="postgresql"),
     )
     .on_conflict_do_update(
         index_elements=[cart_items.c.cart_id, cart_items.c.item_id],
@@ -181,7 +176,7 @@ async def list_carts(
     }
     postgres = db.dialect == "postgresql"
     async with db.autocommit() as queries:
-        page = await queries.all(_page_postgres if postgres else _page_sqlite, params)
+        page = await queries.all(_page, params)
         if not page:
             return []
         ids = [row[0] for row in page]
@@ -193,9 +188,19 @@ async def list_carts(
 
 
 async def add_to_cart(db: Database, cart_id: int, item_id: int) -> AddOutcome:
-    async with db.write() as queries:
-        added = await queries.one(_upsert_line[db.dialect], {"cart_id": cart_id, "item_id": item_id})
-        if added is not None:
-            return AddOutcome.ADDED
-        cart = await queries.one(_cart_exists, {"cart_id": cart_id})
-    return AddOutcome.NO_CART if cart is None else AddOutcome.NO_ITEM
+    attempt = 1
+    while True:
+        try:
+            async with db.write() as queries:
+                added = await queries.one(_upsert_line[db.dialect], {"cart_id": cart_id, "item_id": item_id})
+                if added is not None:
+                    return AddOutcome.ADDED
+                cart = await queries.one(_cart_exists, {"cart_id": cart_id})
+            return AddOutcome.NO_CART if cart is None else AddOutcome.NO_ITEM
+        except DeadlockDetected:
+            # Adds and item changes take their locks in one order, but the totals trigger of another
+            # writer may still meet this one in a cycle; PostgreSQL then aborts one statement, which
+            # changed nothing: do it again.
+            if attempt == ADD_ATTEMPTS:
+                raise
+            attempt += 1

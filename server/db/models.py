@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Double,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -49,6 +50,10 @@ carts = Table(
     "carts",
     metadata,
     Column("id", _Serial, primary_key=True, autoincrement=True),
+    # Kept by triggers (migration 0003): the totals over available items, for lists to filter on.
+    Column("price", Double(), nullable=False, server_default="0"),
+    Column("quantity", BigInteger(), nullable=False, server_default="0"),
+    Index("carts_price", "price"),
 )
 
 cart_items = Table(
