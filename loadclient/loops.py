@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import string
 import time
@@ -69,7 +70,7 @@ async def produce(
         while True:
             try:
                 response = await _timed(
-                    stats, lambda batch=batch: create_batch.asyncio_detailed(client=client, body=batch)
+                    stats, functools.partial(create_batch.asyncio_detailed, client=client, body=batch)
                 )
             except RequestFailed:
                 response = None
@@ -79,7 +80,7 @@ async def produce(
                 response.status_code in (200, 201) or (response.status_code == 409 and attempt)
             ):
                 stats.inserted += len(batch)
-                journal.stored([record.uuid for record in batch])  # type: ignore[misc]
+                journal.stored([record.uuid for record in batch if isinstance(record.uuid, uuid.UUID)])
                 backoff.reset()
                 break
             stats.errors += 1
@@ -91,9 +92,7 @@ async def produce(
 
 async def _delete(client: Client, stats: Stats, journal: Journal, record: Record) -> None:
     try:
-        response = await _timed(
-            stats, lambda: delete_by_key.asyncio_detailed(key=str(record.uuid), client=client)
-        )
+        response = await _timed(stats, lambda: delete_by_key.asyncio_detailed(key=record.uuid, client=client))
     except RequestFailed:
         stats.errors += 1
         journal.delete_attempted(record.uuid, "error")

@@ -13,7 +13,10 @@ config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-engine = create_engine(config.get_main_option("sqlalchemy.url"))
+url = config.get_main_option("sqlalchemy.url")
+if url is None:
+    raise RuntimeError("server.db.migrations sets sqlalchemy.url; run migrations through it")
+engine = create_engine(url)
 with engine.connect() as connection:
     context.configure(
         connection=connection,

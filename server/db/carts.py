@@ -144,7 +144,7 @@ async def create_cart(db: Database) -> int:
     async with db.write() as queries:
         row = await queries.one(_insert_cart)
     assert row is not None
-    return row[0]
+    return int(row[0])
 
 
 async def get_cart(db: Database, cart_id: int) -> Cart | None:

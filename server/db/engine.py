@@ -12,7 +12,7 @@ import abc
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import psycopg
 from psycopg_pool import AsyncConnectionPool
@@ -91,9 +91,10 @@ def open_database(database_url: str | None, pool_size: int) -> Database:
 
 
 class _PsycopgQueries(Queries):
-    _dialect = PGDialect_psycopg()
+    # SQLAlchemy's dialect constructors are untyped.
+    _dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]
     # Statements are module-level constants: compile each once, holding it so its id stays unique.
-    _compiled: ClassVar[dict[int, tuple[ClauseElement, str, dict[str, Any]]]] = {}
+    _compiled: ClassVar[dict[int, tuple[Executable, str, dict[str, Any]]]] = {}
 
     def __init__(self, database: Database, connection: psycopg.AsyncConnection[Any]) -> None:
         super().__init__(database)
@@ -104,8 +105,8 @@ class _PsycopgQueries(Queries):
         entry = cls._compiled.get(id(statement))
         if entry is None:
             # No column_keys: an INSERT renders only the values it names, the rest take their defaults.
-            compiled = statement.compile(dialect=cls._dialect, column_keys=[])  # type: ignore[attr-defined]
-            entry = (statement, str(compiled), dict(compiled.params))  # type: ignore[arg-type]
+            compiled = cast(ClauseElement, statement).compile(dialect=cls._dialect, column_keys=[])
+            entry = (statement, str(compiled), dict(compiled.params))
             cls._compiled[id(statement)] = entry
         _, sql, defaults = entry
         if params is None:
@@ -117,20 +118,20 @@ class _PsycopgQueries(Queries):
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         self._count()
         sql, values = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
+        cursor = await self._connection.execute(sql, values)
         return await cursor.fetchall() if cursor.description else []
 
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
         self._count()
         sql, values = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
+        cursor = await self._connection.execute(sql, values)
         return await cursor.fetchone()
 
     async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:
         self._count()
         sql, values = self._sql(statement, None)
         async with self._connection.cursor(name="stream") as cursor:
-            await cursor.execute(sql, values)  # type: ignore[arg-type]
+            await cursor.execute(sql, values)
             while chunk := await cursor.fetchmany(chunk_rows):
                 yield chunk
 
@@ -177,7 +178,7 @@ class _SqlAlchemyQueries(Queries):
 
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         self._count()
-        result = await self._connection.execute(statement, params)  # type: ignore[arg-type]
+        result = await self._connection.execute(statement, params)
         return list(result.all()) if result.returns_rows else []
 
     async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:

@@ -96,7 +96,8 @@ async def store_batch(db: Database, batch: Sequence[NewRecord]) -> tuple[BatchOu
                 rows = [{"uuid": UUID(r.uuid) if r.uuid else uuid4(), "text": r.text} for r in batch]
                 inserted = await queries.all(_insert_sqlite, rows)
             if len(inserted) == len(batch):
-                return BatchOutcome.CREATED, [Record(uuid, text) for _, uuid, text in sorted(inserted)]
+                in_batch_order = sorted(inserted, key=lambda row: int(row[0]))
+                return BatchOutcome.CREATED, [Record(row[1], row[2]) for row in in_batch_order]
             if inserted:
                 raise _Conflict
             # Nothing was new, so every record named its uuid: it is a re-send if all match.

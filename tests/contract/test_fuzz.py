@@ -5,6 +5,8 @@ Runs are bounded and derandomized so that CI sees the same cases each time; all 
 
 from __future__ import annotations
 
+from typing import Any
+
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -39,7 +41,7 @@ _session = requests.Session()
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_operation_honours_the_contract(case: schemathesis.Case, live_server: ServerProcess) -> None:
+def test_operation_honours_the_contract(case: schemathesis.Case[Any], live_server: ServerProcess) -> None:
     case.call_and_validate(base_url=live_server.base_url, session=_session)
 
 
@@ -47,13 +49,13 @@ def test_stateful_sequences_follow_the_contract_links(live_server: ServerProcess
     """Create an item and a cart, then get, change, add and delete through the links the contract declares."""
 
     class ShopSequences(schema.as_state_machine()):  # type: ignore[misc]
-        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, object]:
+        def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, object]:
             return {"base_url": live_server.base_url, "session": _session}
 
         def validate_response(
             self,
             response: Response,
-            case: schemathesis.Case,
+            case: schemathesis.Case[Any],
             additional_checks: list[CheckFunction] | None = None,
             **kwargs: object,
         ) -> None:

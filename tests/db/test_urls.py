@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from server.db.urls import UnsupportedDatabaseUrl, async_url, sync_url
@@ -22,7 +24,7 @@ def test_postgres_urls_use_psycopg_3(given: str) -> None:
     assert sync_url(given).render_as_string(hide_password=False) == expected
 
 
-def test_sqlite_file_url_uses_aiosqlite_for_the_server_and_stdlib_for_alembic(tmp_path) -> None:
+def test_sqlite_file_url_uses_aiosqlite_for_the_server_and_stdlib_for_alembic(tmp_path: Path) -> None:
     given = f"sqlite:///{tmp_path}/other.db"
     assert async_url(given).drivername == "sqlite+aiosqlite"
     assert sync_url(given).drivername == "sqlite+pysqlite"

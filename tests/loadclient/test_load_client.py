@@ -45,8 +45,11 @@ def _finish(client: subprocess.Popen[str]) -> tuple[list[dict[str, int]], dict[s
     assert all(intervals), f"unparsable report lines in:\n{stdout}"
     summary = SUMMARY.match(lines[-1])
     assert summary, f"no summary line in:\n{stdout}"
-    as_ints = lambda match: {key: int(value) for key, value in match.groupdict().items()}  # noqa: E731
-    return [as_ints(match) for match in intervals], as_ints(summary)
+    return [_as_ints(match) for match in intervals if match], _as_ints(summary)
+
+
+def _as_ints(match: re.Match[str]) -> dict[str, int]:
+    return {key: int(value) for key, value in match.groupdict().items()}
 
 
 def _stored_uuids(database_url: str) -> set[UUID]:

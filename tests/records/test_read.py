@@ -10,7 +10,8 @@ from starlette.testclient import TestClient
 def _store(client: TestClient, *texts: str) -> list[dict[str, str]]:
     response = client.post("/new", json=[{"text": text} for text in texts])
     assert response.status_code == 201
-    return response.json()
+    stored: list[dict[str, str]] = response.json()
+    return stored
 
 
 def test_all_on_empty_table_is_an_empty_array(client: TestClient) -> None:

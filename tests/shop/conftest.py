@@ -14,7 +14,8 @@ def make_item(client: TestClient) -> Callable[..., dict[str, Any]]:
     def make(name: str = "thing", price: float = 1.5) -> dict[str, Any]:
         response = client.post("/item", json={"name": name, "price": price})
         assert response.status_code == 201
-        return response.json()
+        item: dict[str, Any] = response.json()
+        return item
 
     return make
 
@@ -22,7 +23,7 @@ def make_item(client: TestClient) -> Callable[..., dict[str, Any]]:
 @pytest.fixture
 def make_cart(client: TestClient) -> Callable[..., int]:
     def make(*item_ids: int) -> int:
-        cart_id = client.post("/cart").json()["id"]
+        cart_id: int = client.post("/cart").json()["id"]
         for item_id in item_ids:
             assert client.post(f"/cart/{cart_id}/add/{item_id}").status_code == 200
         return cart_id

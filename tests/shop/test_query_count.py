@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import create_engine, insert
 from starlette.testclient import TestClient
 
@@ -49,8 +51,8 @@ def test_filtered_cart_list_over_ten_thousand_carts_takes_two_statements(
     assert db.statements_executed - before == 2
 
 
-def _all_pages(client: TestClient, query: str) -> list[dict[str, object]]:
-    carts_seen: list[dict[str, object]] = []
+def _all_pages(client: TestClient, query: str) -> list[dict[str, Any]]:
+    carts_seen: list[dict[str, Any]] = []
     while page := client.get(f"/cart?{query}&limit=1000&offset={len(carts_seen)}").json():
         carts_seen += page
     return carts_seen
