@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -17,6 +18,9 @@ from schemathesis.specs.openapi.checks import use_after_free
 
 from server.paths import SPEC_PATH
 from tests.utils.server import ServerProcess
+
+# Each test starts server or client processes.
+pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 60
 

@@ -19,6 +19,9 @@ from server.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
 from tests.utils.server import ServerProcess
 
+# Each test starts server or client processes.
+pytestmark = pytest.mark.slow
+
 TOTALS = (
     r"inserted (?P<inserted>\d+) deleted (?P<deleted>\d+) races (?P<races>\d+) errors (?P<errors>\d+) \| "
     r"insert/s [\d.]+ delete/s [\d.]+ \| p50 [\d.]+ms p99 [\d.]+ms"

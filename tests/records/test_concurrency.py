@@ -11,7 +11,7 @@ import pytest
 
 from tests.utils.server import ServerProcess
 
-pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
 
 async def test_twenty_clients_posting_fifty_records_at_once_all_land(live_server: ServerProcess) -> None:

@@ -31,12 +31,14 @@ def test_healthz_stays_ok_without_a_database(unreachable_client: TestClient) -> 
     assert unreachable_client.get("/healthz").status_code == 200
 
 
+@pytest.mark.slow  # waits out the readiness timeout
 def test_readyz_answers_503_problem_without_a_database(unreachable_client: TestClient) -> None:
     response = unreachable_client.get("/readyz")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.slow  # waits out the pool's timeout
 def test_records_answer_503_with_retry_after_without_a_database(unreachable_client: TestClient) -> None:
     response = unreachable_client.get("/10")
     assert response.status_code == 503

@@ -16,6 +16,9 @@ from server.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
 from tests.utils.server import ServerProcess
 
+# Each test starts server or client processes.
+pytestmark = pytest.mark.slow
+
 
 def _run_server(url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

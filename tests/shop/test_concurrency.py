@@ -10,7 +10,7 @@ import pytest
 
 from tests.utils.server import ServerProcess
 
-pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 
 
 async def test_twenty_concurrent_adds_of_one_item_to_one_cart_count_twenty(
