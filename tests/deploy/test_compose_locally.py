@@ -1,0 +1,50 @@
+"""The compose services' commands and settings work: run as local processes, exactly as configured.
+
+Each process gets its service's command and environment from Compose's normalized model; only addresses
+are local (a throwaway PostgreSQL, free ports, nginx for the proxy). The migrate service brings the database
+to the latest revision, every API replica then reports ready, and the load client, aimed at the proxy as
+its service is, prints its periodic reports and a summary without a single error.
+"""
+
+from __future__ import annotations
+
+import signal
+
+import httpx
+import pytest
+
+from server.db import migrations
+from tests.utils.local_services import LocalService, LocalSystem
+
+# The load client reports every 10 s by default; the first report may take this long.
+FIRST_REPORT_TIMEOUT_S = 30.0
+
+pytestmark = pytest.mark.slow
+
+
+def test_migrate_service_brings_the_database_to_the_latest_revision(local_system: LocalSystem) -> None:
+    assert migrations.current_revision(local_system.database_url) == migrations.head_revision()
+
+
+def test_every_api_replica_is_ready(local_system: LocalSystem) -> None:
+    assert len(local_system.api_urls) == local_system.services["api"]["deploy"]["replicas"]
+    for url in local_system.api_urls:
+        answer = httpx.get(f"{url}/readyz", timeout=5)
+        assert answer.status_code == 200, (url, answer.text)
+
+
+def test_load_client_reports_through_the_proxy_without_errors(local_system: LocalSystem) -> None:
+    service = local_system.services["loadclient"]
+    proxy_url = f"http://proxy:{local_system.services['proxy']['environment']['NGINX_PORT']}"
+    assert proxy_url in service["command"], "the load client's command aims at the proxy"
+    command = [local_system.proxy.base_url if part == proxy_url else part for part in service["command"]]
+    client = LocalService({**service, "command": command}, {}, local_system.run_dir / "loadclient.log").start()
+    try:
+        report = client.wait_for_line("deleted ", FIRST_REPORT_TIMEOUT_S)
+    finally:
+        status = client.stop(signal.SIGTERM)
+    assert status == 0, client.output()
+    summary = client.wait_for_line("summary | ", 5)
+    assert " errors 0 " in report, report
+    assert " errors 0 " in summary, summary
+    assert " inserted 0 " not in summary, summary
