@@ -18,7 +18,8 @@ from tests.utils.system_packages import ensure_binary, in_ci
 def _require(binary: str, *packages: str) -> str:
     found = ensure_binary(binary, *packages)
     if found is None:
-        reason = f"{binary} not found: install Debian's {' '.join(packages)} (scripts/ensure_system_packages.sh)"
+        names = " ".join(packages)
+        reason = f"{binary} not found: install Debian's {names} (scripts/ensure_system_packages.sh {names})"
         if in_ci():
             pytest.fail(reason)
         pytest.skip(reason)

@@ -38,7 +38,8 @@ def test_load_client_reports_through_the_proxy_without_errors(local_system: Loca
     proxy_url = f"http://proxy:{local_system.services['proxy']['environment']['NGINX_PORT']}"
     assert proxy_url in service["command"], "the load client's command aims at the proxy"
     command = [local_system.proxy.base_url if part == proxy_url else part for part in service["command"]]
-    client = LocalService({**service, "command": command}, {}, local_system.run_dir / "loadclient.log").start()
+    log = local_system.run_dir / "loadclient.log"
+    client = LocalService({**service, "command": command}, {}, log).start()
     try:
         report = client.wait_for_line("deleted ", FIRST_REPORT_TIMEOUT_S)
     finally:

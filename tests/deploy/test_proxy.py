@@ -132,7 +132,8 @@ async def test_chat_message_crosses_replicas_through_the_proxy(local_system: Loc
     except InvalidStatus as refused:
         # Without a WebSocket route uvicorn refuses the handshake with 403; without the chat, GET /chat
         # falls to GET /{key}, which refuses "chat" as a key.
-        page = httpx.get(f"{local_system.api_urls[0]}/chat", timeout=5)
+        async with httpx.AsyncClient(timeout=5) as http:
+            page = await http.get(f"{local_system.api_urls[0]}/chat")
         if refused.response.status_code in (403, 404) and page.status_code != 200:
             pytest.skip("the chat (/chat/{chat_name}, GET /chat) is not in this build: nothing to carry yet")
         raise
