@@ -53,7 +53,8 @@ def promtool_binary() -> str:
     return _require("promtool", "prometheus")
 
 
-@pytest.fixture(scope="session")
+# Package scope: the four server processes and their 64 connections end with the deploy tests.
+@pytest.fixture(scope="package")
 def local_system(
     services: dict[str, dict[str, Any]],
     postgres_database: Callable[[str], str],
