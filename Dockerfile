@@ -25,6 +25,8 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --no-create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin app
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
+# The one place the service writes: the embedded SQLite file when DATABASE_URL is unset.
+RUN install --directory --owner=10001 --group=10001 /app/data
 WORKDIR /app
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
