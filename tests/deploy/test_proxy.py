@@ -8,6 +8,7 @@ the header timeout has passed.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import socket
@@ -28,6 +29,7 @@ TEMPLATE = (TEMPLATES / "default.conf.template").read_text()
 MAX_BATCH, MAX_TEXT = 1000, 1000
 # A character outside the Basic Multilingual Plane: 12 bytes once JSON escapes it as a surrogate pair.
 WIDEST_CHARACTER = "\U0001f600"
+RECEIVE_TIMEOUT_S = 5.0
 
 
 def _directive_seconds(name: str) -> int:
@@ -115,9 +117,22 @@ def test_client_trickling_its_headers_is_cut_off_at_the_header_timeout(local_sys
 
 
 async def _receive(client: ClientConnection) -> str:
-    message = await client.recv()
+    message = await asyncio.wait_for(client.recv(), RECEIVE_TIMEOUT_S)
     assert isinstance(message, str)
     return message
+
+
+async def _connect_or_skip(room: str, local_system: LocalSystem) -> ClientConnection:
+    try:
+        return await connect(room, open_timeout=5)
+    except InvalidStatus as refused:
+        # Without a WebSocket route uvicorn refuses the handshake with 403; without the chat, GET /chat
+        # falls to GET /{key}, which refuses "chat" as a key.
+        async with httpx.AsyncClient(timeout=5) as http:
+            page = await http.get(f"{local_system.api_urls[0]}/chat")
+        if refused.response.status_code in (403, 404) and page.status_code != 200:
+            pytest.skip("the chat (/chat/{chat_name}, GET /chat) is not in this build: nothing to carry yet")
+        raise
 
 
 async def test_chat_message_crosses_replicas_through_the_proxy(local_system: LocalSystem) -> None:
@@ -128,26 +143,17 @@ async def test_chat_message_crosses_replicas_through_the_proxy(local_system: Loc
     try:
         # One after another: the proxy's round-robin places them on alternating replicas.
         for _ in range(4):
-            clients.append(await connect(room, open_timeout=5))
-    except InvalidStatus as refused:
-        # Without a WebSocket route uvicorn refuses the handshake with 403; without the chat, GET /chat
-        # falls to GET /{key}, which refuses "chat" as a key.
-        async with httpx.AsyncClient(timeout=5) as http:
-            page = await http.get(f"{local_system.api_urls[0]}/chat")
-        if refused.response.status_code in (403, 404) and page.status_code != 200:
-            pytest.skip("the chat (/chat/{chat_name}, GET /chat) is not in this build: nothing to carry yet")
-        raise
-    try:
-        await clients[0].send("across replicas")
-        for receiver in clients[1:]:
-            assert (await _receive(receiver)).endswith(" :: across replicas")
-    finally:
+            clients.append(await _connect_or_skip(room, local_system))
         sender, *receivers = clients
-        await sender.close()
-        # The proxy logs a WebSocket when it closes: the sender's line first, then the receivers'.
-        (sender_upstream,) = _new_log_upstreams(proxy, before, 1)
+        await sender.send("across replicas")
         for receiver in receivers:
-            await receiver.close()
+            assert (await _receive(receiver)).endswith(" :: across replicas")
+        # The proxy logs a WebSocket when it closes: the sender's line first, then the receivers'.
+        await sender.close()
+        (sender_upstream,) = _new_log_upstreams(proxy, before, 1)
+    finally:
+        for client in clients:
+            await client.close()
     receiver_upstreams = _new_log_upstreams(proxy, before + 1, len(receivers))
     assert {sender_upstream, *receiver_upstreams} == _addresses(local_system)
     assert any(upstream != sender_upstream for upstream in receiver_upstreams)
