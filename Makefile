@@ -6,13 +6,17 @@ STAMP := $(VENV)/.installed
 # What the coverage gate of `make test` measures, and its floor in percent.
 COVERED := --cov=server --cov=loadclient
 COVERAGE_FLOOR := 90
+COMPOSE ?= docker compose
+# The image docker-compose.yml builds (its `image:`; tests/deploy checks they agree).
+SERVICE_IMAGE := records-shop-service:local
 
-.PHONY: install run test test-fast lint format bench migrate serve generate-client lock
+.PHONY: install run test test-fast lint format bench migrate serve generate-client lock up down
 
-$(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml
+# scripts/install.sh is also the Dockerfile's recipe: the image installs what the tests ran with.
+$(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml scripts/install.sh
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]' -e ./generated_client
+	scripts/install.sh $(PY) deps dev
+	scripts/install.sh $(PY) project
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -53,3 +57,13 @@ test-fast: install
 
 bench: install
 	$(PY) -m bench
+
+# The whole system in containers (docker-compose.yml): build, start, then follow the API and load client.
+up:
+	$(COMPOSE) up --build --detach
+	$(COMPOSE) logs --follow api loadclient
+
+# Stop and remove the containers and the image `up` built; the database volume stays unless VOLUMES=1.
+down:
+	$(COMPOSE) down --remove-orphans $(if $(VOLUMES),--volumes)
+	docker image rm --force $(SERVICE_IMAGE)

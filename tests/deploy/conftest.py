@@ -1,0 +1,92 @@
+"""Fixtures for the deployment files: Compose's normalized model, system binaries, the system run locally."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from tests.utils.compose import ComposeUnavailable, normalized_config
+from tests.utils.local_services import LocalService, LocalSystem, run_to_completion
+from tests.utils.nginx import NginxProcess
+from tests.utils.ports import free_port
+from tests.utils.system_packages import ensure_binary, in_ci
+
+
+def _require(binary: str, *packages: str) -> str:
+    found = ensure_binary(binary, *packages)
+    if found is None:
+        names = " ".join(packages)
+        reason = f"{binary} not found: install Debian's {names} (scripts/ensure_system_packages.sh {names})"
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return found
+
+
+@pytest.fixture(scope="session")
+def compose_config() -> dict[str, Any]:
+    """docker-compose.yml as Compose normalizes it, every variable at its default."""
+    try:
+        return normalized_config()
+    except ComposeUnavailable as error:
+        pytest.fail(f"{error}: run `make install`")
+
+
+@pytest.fixture(scope="session")
+def services(compose_config: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = compose_config["services"]
+    return found
+
+
+@pytest.fixture(scope="session")
+def nginx_binary() -> str:
+    # gettext-base brings envsubst, which the nginx image's template step runs.
+    _require("envsubst", "gettext-base")
+    return _require("nginx", "nginx")
+
+
+@pytest.fixture(scope="session")
+def promtool_binary() -> str:
+    return _require("promtool", "prometheus")
+
+
+# Package scope: the four server processes and their 64 connections end with the deploy tests.
+@pytest.fixture(scope="package")
+def local_system(
+    services: dict[str, dict[str, Any]],
+    postgres_database: Callable[[str], str],
+    nginx_binary: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[LocalSystem]:
+    """The compose services' own commands and environments as local processes.
+
+    Only addresses change: DATABASE_URL points at a throwaway PostgreSQL, each API replica listens on a
+    free local port, and the proxy's upstream servers are those ports.
+    """
+    run_dir = tmp_path_factory.mktemp("compose-system")
+    database_url = postgres_database("compose_system")
+    migrate = run_to_completion(services["migrate"], {"DATABASE_URL": database_url})
+    if migrate.returncode != 0:
+        pytest.fail(f"the migrate service's command failed:\n{migrate.stderr}")
+    with contextlib.ExitStack() as stack:
+        api_urls = []
+        for replica in range(1, services["api"]["deploy"]["replicas"] + 1):
+            port = free_port()
+            local = {"DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(port)}
+            api = LocalService(services["api"], local, run_dir / f"api-{replica}.log").start()
+            stack.callback(api.stop)
+            api.wait_healthy(f"http://127.0.0.1:{port}/healthz")
+            api_urls.append(f"http://127.0.0.1:{port}")
+        proxy_port = free_port()
+        proxy_environment = {
+            **{name: str(value) for name, value in services["proxy"]["environment"].items()},
+            "NGINX_PORT": str(proxy_port),
+            "API_UPSTREAM_SERVERS": " ".join(f"server {url.removeprefix('http://')};" for url in api_urls),
+        }
+        proxy_dir = run_dir / "proxy"
+        proxy_dir.mkdir()
+        proxy = stack.enter_context(NginxProcess(nginx_binary, proxy_environment, proxy_port, proxy_dir))
+        yield LocalSystem(services, database_url, api_urls, proxy, run_dir)

@@ -1,0 +1,159 @@
+"""The proxy's committed configuration, run by nginx in front of the API replicas run locally.
+
+It balances requests over every replica, passes WebSocket upgrades so that a chat message crosses from a
+client on one replica to a client on another, lets the largest batch the contract accepts through,
+refuses a larger body itself with a 413 problem, and cuts off a client that trickles its headers once
+the header timeout has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import time
+import uuid
+
+import httpx
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus
+
+from tests.utils.local_services import LocalSystem
+from tests.utils.nginx import TEMPLATES, NginxProcess
+
+pytestmark = pytest.mark.slow
+
+TEMPLATE = (TEMPLATES / "default.conf.template").read_text()
+MAX_BATCH, MAX_TEXT = 1000, 1000
+# A character outside the Basic Multilingual Plane: 12 bytes once JSON escapes it as a surrogate pair.
+WIDEST_CHARACTER = "\U0001f600"
+RECEIVE_TIMEOUT_S = 5.0
+
+
+def _directive_seconds(name: str) -> int:
+    found = re.search(rf"^\s*{name}\s+(\d+)s;", TEMPLATE, re.MULTILINE)
+    assert found, f"{name} is set in seconds in the template"
+    return int(found[1])
+
+
+def _body_limit_bytes() -> int:
+    found = re.search(r"^\s*client_max_body_size\s+(\d+)m;", TEMPLATE, re.MULTILINE)
+    assert found, "client_max_body_size is set in megabytes in the template"
+    return int(found[1]) * 1024 * 1024
+
+
+def _new_log_upstreams(proxy: NginxProcess, before: int, count: int, timeout_s: float = 5.0) -> list[str]:
+    """The upstream of the next `count` access-log lines after the first `before`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        upstreams = proxy.upstreams_in_access_log()[before:]
+        if len(upstreams) >= count:
+            return upstreams[:count]
+        time.sleep(0.05)
+    raise AssertionError(f"expected {count} access-log lines, got {proxy.upstreams_in_access_log()[before:]}")
+
+
+def _addresses(local_system: LocalSystem) -> set[str]:
+    return {url.removeprefix("http://") for url in local_system.api_urls}
+
+
+def test_requests_are_balanced_over_every_replica(local_system: LocalSystem) -> None:
+    proxy = local_system.proxy
+    before = len(proxy.upstreams_in_access_log())
+    for _ in range(10):
+        assert httpx.get(f"{proxy.base_url}/healthz", timeout=5).status_code == 200
+    assert set(_new_log_upstreams(proxy, before, 10)) == _addresses(local_system)
+
+
+def test_largest_batch_the_contract_accepts_passes_the_proxy(local_system: LocalSystem) -> None:
+    batch = [{"uuid": str(uuid.uuid4()), "text": WIDEST_CHARACTER * MAX_TEXT} for _ in range(MAX_BATCH)]
+    body = json.dumps(batch, ensure_ascii=True).encode()
+    assert 0.8 * _body_limit_bytes() < len(body) <= _body_limit_bytes(), "the limit fits this batch closely"
+    answer = httpx.post(
+        f"{local_system.proxy.base_url}/new",
+        content=body,
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert answer.status_code == 201, answer.text[:500]
+
+
+def test_body_over_the_limit_is_refused_by_the_proxy_with_a_413_problem(local_system: LocalSystem) -> None:
+    proxy = local_system.proxy
+    before = len(proxy.upstreams_in_access_log())
+    answer = httpx.post(
+        f"{proxy.base_url}/new",
+        content=b"[" + b" " * _body_limit_bytes() + b"]",
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert answer.status_code == 413
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["status"] == 413
+    assert _new_log_upstreams(proxy, before, 1) == ["-"], "no replica saw the request"
+
+
+def test_client_trickling_its_headers_is_cut_off_at_the_header_timeout(local_system: LocalSystem) -> None:
+    timeout_s = _directive_seconds("client_header_timeout")
+    request = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Trickle: " + b"a" * (timeout_s * 10)
+    with socket.create_connection(("127.0.0.1", local_system.proxy.port), timeout=1) as client:
+        started = time.monotonic()
+        cut_off_after = None
+        for byte in request:
+            try:
+                client.sendall(bytes([byte]))
+                if client.recv(1024) == b"":
+                    cut_off_after = time.monotonic() - started
+                    break
+            except TimeoutError:
+                continue  # one second passed with the connection still open: send the next byte
+            except (BrokenPipeError, ConnectionResetError):
+                cut_off_after = time.monotonic() - started
+                break
+    assert cut_off_after is not None, "the connection outlived the header timeout"
+    assert timeout_s - 1 <= cut_off_after <= timeout_s + 2
+
+
+async def _receive(client: ClientConnection) -> str:
+    message = await asyncio.wait_for(client.recv(), RECEIVE_TIMEOUT_S)
+    assert isinstance(message, str)
+    return message
+
+
+async def _connect_or_skip(room: str, local_system: LocalSystem) -> ClientConnection:
+    try:
+        return await connect(room, open_timeout=5)
+    except InvalidStatus as refused:
+        # Without a WebSocket route uvicorn refuses the handshake with 403; without the chat, GET /chat
+        # falls to GET /{key}, which refuses "chat" as a key.
+        async with httpx.AsyncClient(timeout=5) as http:
+            page = await http.get(f"{local_system.api_urls[0]}/chat")
+        if refused.response.status_code in (403, 404) and page.status_code != 200:
+            pytest.skip("the chat (/chat/{chat_name}, GET /chat) is not in this build: nothing to carry yet")
+        raise
+
+
+async def test_chat_message_crosses_replicas_through_the_proxy(local_system: LocalSystem) -> None:
+    proxy = local_system.proxy
+    room = f"{proxy.base_url.replace('http://', 'ws://')}/chat/compose-{uuid.uuid4().hex[:8]}"
+    before = len(proxy.upstreams_in_access_log())
+    clients: list[ClientConnection] = []
+    try:
+        # One after another: the proxy's round-robin places them on alternating replicas.
+        for _ in range(4):
+            clients.append(await _connect_or_skip(room, local_system))
+        sender, *receivers = clients
+        await sender.send("across replicas")
+        for receiver in receivers:
+            assert (await _receive(receiver)).endswith(" :: across replicas")
+        # The proxy logs a WebSocket when it closes: the sender's line first, then the receivers'.
+        await sender.close()
+        (sender_upstream,) = _new_log_upstreams(proxy, before, 1)
+    finally:
+        for client in clients:
+            await client.close()
+    receiver_upstreams = _new_log_upstreams(proxy, before + 1, len(receivers))
+    assert {sender_upstream, *receiver_upstreams} == _addresses(local_system)
+    assert any(upstream != sender_upstream for upstream in receiver_upstreams)
