@@ -6,33 +6,31 @@ worker, and prometheus_client reads PROMETHEUS_MULTIPROC_DIR once, when it is fi
 
 from __future__ import annotations
 
-import contextlib
 import os
-import shutil
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 
 
-@contextlib.contextmanager
-def metrics_directory(configured: Path | None) -> Iterator[Path]:
-    """Create and empty the directory, and point the workers at it for as long as the block runs.
+def default_metrics_directory(port: int) -> Path:
+    """One directory per port: two servers cannot share a port, and restarts reuse it, so none pile up.
 
-    Files left by an earlier run would add its counts to this one's. A configured directory keeps
-    anything that is not a metrics file; without one, a fresh temporary directory is used and removed.
+    Not a fresh temporary directory removed at exit: uvicorn ends a SIGTERM'd launcher by re-raising
+    the signal, which skips any clean-up.
     """
-    if configured is None:
-        directory = Path(tempfile.mkdtemp(prefix="records-shop-metrics-"))
-    else:
-        directory = configured
-        directory.mkdir(parents=True, exist_ok=True)
-        for stale in directory.glob("*.db"):
-            stale.unlink()
+    return Path(tempfile.gettempdir()) / f"records-shop-metrics-{port}"
+
+
+def prepare_metrics_directory(configured: Path | None, port: int) -> Path:
+    """Create and empty the directory, and point the workers (started after this) at it.
+
+    Files left by an earlier run would add its counts to this one's; anything else in a configured
+    directory is left alone.
+    """
+    directory = configured or default_metrics_directory(port)
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
     os.environ[VARIABLE] = str(directory)
-    try:
-        yield directory
-    finally:
-        if configured is None:
-            shutil.rmtree(directory, ignore_errors=True)
+    return directory

@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     validate_responses: bool = False
     # Count and time every request for GET /metrics; off only to measure what that costs (make bench).
     metrics: bool = True
-    # Where the workers share their metrics; None: a temporary directory for each run of `python -m server`.
+    # Where the workers share their metrics, emptied at start; None: one under the temp dir per port.
     prometheus_multiproc_dir: Path | None = None
 
     @field_validator("database_url", "prometheus_multiproc_dir", mode="before")
