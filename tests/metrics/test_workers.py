@@ -30,13 +30,14 @@ _COUNTER_FILE = re.compile(r"counter_(\d+)\.db$")
 
 def _healthz_counted_by_worker(directory: Path) -> dict[int, float]:
     """GET /healthz 200 as each worker's own file holds it."""
-    counted = {}
+    counted: dict[int, float] = {}
     for path in directory.glob("counter_*.db"):
         match = _COUNTER_FILE.search(path.name)
         assert match
         counted[int(match[1])] = sum(
             count
-            for key, count, _timestamp, _position in MmapedDict.read_all_values_from_file(str(path))
+            # prometheus_client's mmap module has no type hints.
+            for key, count, _timestamp, _position in MmapedDict.read_all_values_from_file(str(path))  # type: ignore[no-untyped-call]
             if '"http_requests_total"' in key and '"/healthz"' in key
         )
     return counted
