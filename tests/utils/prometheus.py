@@ -117,7 +117,7 @@ class PrometheusProcess:
                 self._process.wait()
 
     def __enter__(self) -> PrometheusProcess:
-        return self.start()
+        return self if self._process is not None else self.start()
 
     def __exit__(self, *_exc: object) -> None:
         self.stop()
