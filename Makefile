@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 COVERED := --cov=server --cov=loadclient
 COVERAGE_FLOOR := 90
 
-.PHONY: install run test test-fast lint format bench migrate serve generate-client lock
+.PHONY: install run test test-fast lint format bench migrate serve generate-client lock dashboard-picture
 
 $(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,7 @@ format: install
 	$(PY) -m ruff format .
 
 test: lint
+	scripts/ensure_system_packages.sh
 	$(PY) -m pytest $(COVERED) --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # The inner loop: no process starts, no timeouts waited out.
@@ -53,3 +54,10 @@ test-fast: install
 
 bench: install
 	$(PY) -m bench
+
+# docs/dashboard.png: the dashboard's queries from the end-to-end run against a real Prometheus, plotted.
+dashboard-picture: install
+	scripts/ensure_system_packages.sh
+	mkdir -p build
+	DASHBOARD_RESULTS=build/dashboard-results.json $(PY) -m pytest tests/metrics/test_end_to_end.py -q
+	$(PY) -m scripts.plot_dashboard build/dashboard-results.json docs/dashboard.png
