@@ -16,15 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import matplotlib.style
+import orjson
+from matplotlib.dates import DateFormatter
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.dates as mdates  # noqa: E402 (the backend is chosen before pyplot loads)
-import matplotlib.pyplot as plt  # noqa: E402
-import orjson  # noqa: E402
-
-from server.paths import PROJECT_ROOT  # noqa: E402
+from server.paths import PROJECT_ROOT
 
 DASHBOARD = PROJECT_ROOT / "deploy" / "grafana" / "dashboards" / "service.json"
 GRID_COLUMNS = 24
@@ -94,7 +91,7 @@ def _draw_panel(axes: Any, panel: dict[str, Any], queries: list[dict[str, Any]])
     axes.set_ylim(bottom=0)
     axes.grid(alpha=0.2)
     axes.tick_params(labelsize=7)
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M:%S"))
+    axes.xaxis.set_major_formatter(DateFormatter("%H:%M:%S"))  # type: ignore[no-untyped-call]
     if series:
         columns = 1 if len(series) <= 10 else 2
         axes.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1), ncols=columns, frameon=False)
@@ -105,8 +102,8 @@ def plot(results_path: Path, picture: Path) -> None:
     queries = orjson.loads(results_path.read_bytes())["queries"]
     panels = dashboard["panels"]
     rows = max(panel["gridPos"]["y"] + panel["gridPos"]["h"] for panel in panels)
-    plt.style.use("dark_background")
-    figure = plt.figure(figsize=(20, rows * 0.55))
+    matplotlib.style.use("dark_background")
+    figure = Figure(figsize=(20, rows * 0.55))
     grid = figure.add_gridspec(rows, GRID_COLUMNS, hspace=2.5, wspace=12)
     for panel in panels:
         place = panel["gridPos"]
