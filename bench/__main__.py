@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -110,13 +111,28 @@ def metrics_cost(url: str, log: Path, seconds: int) -> dict[bool, LoadResult]:
     return best
 
 
+def middleware_microseconds() -> float:
+    """The metrics middleware's own cost per request, in multiprocess mode as the server runs it."""
+    with tempfile.TemporaryDirectory() as directory:
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.middleware_cost"],
+            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": directory},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return float(output)
+
+
 def print_metrics_cost(best: dict[bool, LoadResult], seconds: int) -> None:
     off, on = best[False], best[True]
+    cost_us = middleware_microseconds()
     print(
         f"\nGET /{{uuid}} metrics off vs on (best of {METRICS_COST_ROUNDS} x {seconds} s each): "
         f"{off.per_second:,.0f} vs {on.per_second:,.0f} requests/s "
         f"({on.per_second / off.per_second:.1%} kept), "
-        f"p99 {off.p99_ms:.1f} vs {on.p99_ms:.1f} ms"
+        f"p99 {off.p99_ms:.1f} vs {on.p99_ms:.1f} ms; the middleware alone {cost_us:.1f} us a request, "
+        f"{cost_us / (1e6 / off.per_second):.1%} of a request at the metrics-off rate"
     )
 
 
