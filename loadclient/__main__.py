@@ -74,7 +74,7 @@ async def run_shop(args: argparse.Namespace) -> ShopStats:
     async with client.get_async_httpx_client():
         await asyncio.gather(
             _report(stats, args.report_every, stop),
-            *(Shopper(client, stats, pace, catalogue).shop(stop) for _ in range(args.shoppers)),
+            *(Shopper(client, stats, pace, catalogue, stop).shop() for _ in range(args.shoppers)),
         )
     return stats
 

@@ -94,8 +94,15 @@ class VisitFailed(Exception):
     """No answer, or one the contract does not lead a shopper to expect: the visit is abandoned."""
 
 
+class Stopped(Exception):
+    """The run ended: a visit in progress sends no more requests, so the rate holds to the end."""
+
+
 class Shopper:
-    def __init__(self, client: Client, stats: ShopStats, pace: Pace, catalogue: list[int]) -> None:
+    def __init__(
+        self, client: Client, stats: ShopStats, pace: Pace, catalogue: list[int], stop: asyncio.Event
+    ) -> None:
+        self._stop = stop
         self._client = client
         self._stats = stats
         self._pace = pace
@@ -103,6 +110,8 @@ class Shopper:
 
     async def _call(self, call: Callable[[], Awaitable[Response[T]]], *expected: int) -> Response[T]:
         await self._pace.wait()
+        if self._stop.is_set():
+            raise Stopped
         started = time.perf_counter()
         try:
             response = await call()
@@ -160,13 +169,15 @@ class Shopper:
             await self._call(lambda: delete_item.asyncio_detailed(item_id, client=client), 200)
             self._stats.deleted += 1
 
-    async def shop(self, stop: asyncio.Event) -> None:
+    async def shop(self) -> None:
         backoff = Backoff()
-        while not stop.is_set():
+        while not self._stop.is_set():
             try:
                 await self.visit()
+            except Stopped:
+                return
             except VisitFailed:
                 self._stats.errors += 1
-                await backoff.wait(stop)
+                await backoff.wait(self._stop)
             else:
                 backoff.reset()
