@@ -16,6 +16,7 @@ import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
+from server.metrics_directory import default_metrics_directory
 from tests.utils.metrics import requests_counted, scrape, value
 from tests.utils.server import ServerProcess
 
@@ -104,3 +105,12 @@ def test_the_launcher_empties_the_metrics_directory_before_the_workers_start(
         # ServerProcess waits for one GET /healthz 200 before it returns: that one only.
         assert _healthz_total(server.base_url) == 1
     assert (tmp_path / "notes.txt").exists()
+
+
+def test_without_a_configured_directory_the_launcher_uses_one_per_port(migrated_url: str) -> None:
+    # The tests' own environment sets no directory (the others pass theirs to ServerProcess).
+    with ServerProcess(migrated_url, workers=2) as server:
+        directory = default_metrics_directory(server.port)
+        assert list(directory.glob("counter_*.db")), f"no worker wrote to {directory}"
+        _fresh_connection_requests(server.base_url, 10)
+        assert _healthz_total(server.base_url) == 1 + 10
