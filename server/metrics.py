@@ -43,8 +43,8 @@ UNMATCHED_ROUTE = "none"
 # Methods outside this set share one label: the method is the client's to choose, the series are ours.
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 OTHER_METHOD = "OTHER"
-# GET /{uuid} answers in about 0.3 ms unloaded and 8 ms at concurrency 32 (make bench); a slow page of
-# carts or a database outage takes seconds (the pool waits up to 5 s).
+# Measured here: p50 2 to 10 ms per route under the end-to-end test's shop load, GET /{uuid} p99 40 ms at
+# concurrency 32 (make bench); a request waiting out the pool's 5 s timeout is the slow end.
 LATENCY_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Pool figures are sampled, not tracked per checkout: a second is finer than any scrape interval.
 POOL_SAMPLE_INTERVAL_S = 1.0
@@ -107,7 +107,8 @@ class MetricsMiddleware:
     Outermost in the stack, so that it sees every answer, the 500s of ServerErrorMiddleware included.
     Connexion's router writes the matched operation into `scope["extensions"]["connexion_routing"]`
     of a shallow copy of the scope: the extensions dict is created here so that the copy shares it.
-    Labelled children are looked up in a dict of our own: `labels()` costs a few microseconds a call.
+    Labelled children are looked up in a dict of our own: 0.06 us, where `labels()` costs 1 us a call.
+    Measured by bench.middleware_cost: 5 to 9 us a request in multiprocess mode, about 1% of GET /{uuid}.
     """
 
     def __init__(self, app: ASGIApp, *, routes: dict[str, str]) -> None:
