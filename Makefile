@@ -10,7 +10,7 @@ COMPOSE ?= docker compose
 # The image docker-compose.yml builds (its `image:`; tests/deploy checks they agree).
 SERVICE_IMAGE := records-shop-service:local
 
-.PHONY: install run test test-fast lint format bench migrate serve generate-client lock up down
+.PHONY: install run test test-fast lint format bench migrate serve generate-client lock up down dashboard-picture
 
 # scripts/install.sh is also the Dockerfile's recipe: the image installs what the tests ran with.
 $(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml scripts/install.sh
@@ -67,3 +67,10 @@ up:
 down:
 	$(COMPOSE) down --remove-orphans $(if $(VOLUMES),--volumes)
 	docker image rm --force $(SERVICE_IMAGE)
+
+# docs/dashboard.png: the dashboard's queries from the end-to-end run against a real Prometheus, plotted.
+dashboard-picture: install
+	scripts/ensure_system_packages.sh prometheus
+	mkdir -p build
+	DASHBOARD_RESULTS=build/dashboard-results.json $(PY) -m pytest tests/metrics/test_end_to_end.py -q
+	$(PY) -m scripts.plot_dashboard build/dashboard-results.json docs/dashboard.png

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -31,6 +32,9 @@ LOAD_CLIENT_SECONDS = 30
 LOAD_CLIENT_PRODUCERS = 2
 # Only the 10 oldest records are visible at a time: a second consumer adds requests, not deletes.
 LOAD_CLIENT_CONSUMERS = 1
+# Alternating servers with metrics off and on, best of each: this machine's noise between runs is larger
+# than the cost measured.
+METRICS_COST_ROUNDS = 3
 
 
 def seeded_uuid(n: int) -> uuid.UUID:
@@ -57,8 +61,8 @@ def _memory_kib(pid: int, field: str) -> int:
 
 
 @contextmanager
-def _server(url: str, log: Path) -> Iterator[ServerProcess]:
-    env = {"DB_POOL_SIZE": str(CONCURRENCY), "VALIDATE_RESPONSES": "false"}
+def _server(url: str, log: Path, **settings: str) -> Iterator[ServerProcess]:
+    env = {"DB_POOL_SIZE": str(CONCURRENCY), "VALIDATE_RESPONSES": "false", **settings}
     with ServerProcess(url, env=env, log_path=log) as server:
         yield server
 
@@ -82,6 +86,54 @@ def load_table(url: str, log: Path, seconds: int) -> list[tuple[str, LoadResult,
             )
             for name, args, n in runs
         ]
+
+
+def metrics_cost(url: str, log: Path, seconds: int) -> dict[bool, LoadResult]:
+    """GET /{uuid} with METRICS off (False) and on (True): the best run of each."""
+    seed(url, SEEDED)
+    best: dict[bool, LoadResult] = {}
+    for _ in range(METRICS_COST_ROUNDS):
+        for metrics in (False, True):
+            with _server(url, log, METRICS=str(metrics).lower()) as server:
+                run_wrk(
+                    server.base_url, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=2
+                )
+                result = run_wrk(
+                    server.base_url,
+                    "records.lua",
+                    "get",
+                    str(SEEDED),
+                    concurrency=CONCURRENCY,
+                    seconds=seconds,
+                )
+            if metrics not in best or result.per_second > best[metrics].per_second:
+                best[metrics] = result
+    return best
+
+
+def middleware_microseconds() -> float:
+    """The metrics middleware's own cost per request, in multiprocess mode as the server runs it."""
+    with tempfile.TemporaryDirectory() as directory:
+        output = subprocess.run(
+            [sys.executable, "-m", "bench.middleware_cost"],
+            env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": directory},
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return float(output)
+
+
+def print_metrics_cost(best: dict[bool, LoadResult], seconds: int) -> None:
+    off, on = best[False], best[True]
+    cost_us = middleware_microseconds()
+    print(
+        f"\nGET /{{uuid}} metrics off vs on (best of {METRICS_COST_ROUNDS} x {seconds} s each): "
+        f"{off.per_second:,.0f} vs {on.per_second:,.0f} requests/s "
+        f"({on.per_second / off.per_second:.1%} kept), "
+        f"p99 {off.p99_ms:.1f} vs {on.p99_ms:.1f} ms; the middleware alone {cost_us:.1f} us a request, "
+        f"{cost_us / (1e6 / off.per_second):.1%} of a request at the metrics-off rate"
+    )
 
 
 def seed_shop(url: str) -> None:
@@ -187,11 +239,16 @@ def print_table(title: str, rows: list[tuple[str, LoadResult, int]], seconds: in
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load run")
+    parser.add_argument("--only-metrics-cost", action="store_true", help="run only the metrics on/off line")
     args = parser.parse_args()
     log = Path(tempfile.mkdtemp(prefix="bench-")) / "server.log"
     with PostgresCluster() as cluster:
         url = cluster.create_database("bench")
         migrations.upgrade(url)
+        cost = metrics_cost(url, log, args.seconds)
+        if args.only_metrics_cost:
+            print_metrics_cost(cost, args.seconds)
+            return
         rows = load_table(url, log, args.seconds)
         shop_rows = shop_table(url, log, args.seconds)
         streamed, stream_s, growth_kib = stream_memory(url, log)
@@ -207,6 +264,7 @@ def main() -> None:
         f"deleted, {client_errors} errors"
     )
     print_table("shop API (10,000 carts)", shop_rows, args.seconds)
+    print_metrics_cost(cost, args.seconds)
 
 
 if __name__ == "__main__":

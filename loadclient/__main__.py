@@ -1,4 +1,4 @@
-"""`python -m loadclient --base-url URL`: run the load until stopped, reporting every 10 seconds."""
+"""`python -m loadclient [records|shop] --base-url URL`: run the load until stopped, reporting every 10 s."""
 
 from __future__ import annotations
 
@@ -11,12 +11,20 @@ from pathlib import Path
 
 from loadclient.journal import Journal
 from loadclient.loops import OLDEST_PER_ROUND, Claims, LoadShape, consume, produce
+from loadclient.shop import Pace, Shopper, ShopStats
 from loadclient.stats import Stats
 from loadclient.transport import open_client
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m loadclient", description=__doc__)
+    parser.add_argument(
+        "scenario",
+        nargs="?",
+        default="records",
+        choices=["records", "shop"],
+        help="records: insert and delete records (the default); shop: simulated shoppers",
+    )
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument("--report-every", type=float, default=10.0, help="seconds between reports")
     parser.add_argument(
@@ -27,16 +35,20 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--batch-min", type=int, default=10)
     parser.add_argument("--batch-max", type=int, default=100)
     parser.add_argument("--text-length", type=int, default=16)
+    parser.add_argument("--rate", type=float, default=20.0, help="shop: requests per second in all")
+    parser.add_argument("--shoppers", type=int, default=4, help="shop: concurrent shoppers")
     parser.add_argument(
         "--journal", type=Path, help="append what the server acknowledged to this file, as JSON lines"
     )
     args = parser.parse_args(argv)
     if not 1 <= args.batch_min <= args.batch_max:
         parser.error("need 1 <= --batch-min <= --batch-max")
+    if args.rate <= 0 or args.shoppers < 1:
+        parser.error("need --rate > 0 and --shoppers >= 1")
     return args
 
 
-async def _report(stats: Stats, every: float, stop: asyncio.Event) -> None:
+async def _report(stats: Stats | ShopStats, every: float, stop: asyncio.Event) -> None:
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
@@ -44,13 +56,31 @@ async def _report(stats: Stats, every: float, stop: asyncio.Event) -> None:
             print(stats.interval_line(), flush=True)
 
 
-async def run(args: argparse.Namespace) -> Stats:
+def _stop_event(duration: float | None) -> asyncio.Event:
+    """Set by SIGINT, SIGTERM or the end of --duration."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    if args.duration is not None:
-        loop.call_later(args.duration, stop.set)
+    if duration is not None:
+        loop.call_later(duration, stop.set)
+    return stop
+
+
+async def run_shop(args: argparse.Namespace) -> ShopStats:
+    stop = _stop_event(args.duration)
+    stats, pace, catalogue = ShopStats(), Pace(args.rate), list[int]()
+    client = open_client(args.base_url, args.shoppers)
+    async with client.get_async_httpx_client():
+        await asyncio.gather(
+            _report(stats, args.report_every, stop),
+            *(Shopper(client, stats, pace, catalogue, stop).shop() for _ in range(args.shoppers)),
+        )
+    return stats
+
+
+async def run(args: argparse.Namespace) -> Stats:
+    stop = _stop_event(args.duration)
     stats = Stats()
     shape = LoadShape(args.batch_min, args.batch_max, args.text_length)
     client = open_client(args.base_url, args.producers + args.consumers * OLDEST_PER_ROUND)
@@ -70,7 +100,9 @@ async def run(args: argparse.Namespace) -> Stats:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
-    stats = asyncio.run(run(args))
+    stats: Stats | ShopStats = (
+        asyncio.run(run_shop(args)) if args.scenario == "shop" else asyncio.run(run(args))
+    )
     print(stats.summary_line(), flush=True)
     return 0
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from server.db import migrations
 from server.db.urls import UnsupportedDatabaseUrl, async_url
 from server.logging_config import log_config
+from server.metrics_directory import prepare_metrics_directory
 from server.settings import LogLevel, Settings, SettingsError
 
 GRACEFUL_SHUTDOWN_S = 10
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {refusal}", file=sys.stderr)
         return 1
     # uvicorn re-raises Ctrl-C once it has shut down gracefully: that is a clean exit, not a crash.
+    prepare_metrics_directory(settings.prometheus_multiproc_dir, settings.port)
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.run(
             "server.asgi:app",

@@ -18,7 +18,7 @@ from connexion.options import SwaggerUIOptions
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import errors
+from server import errors, metrics
 from server.lifespan import lifespan_for
 from server.paths import SPEC_PATH
 from server.settings import Settings
@@ -42,13 +42,16 @@ class DocsMiddleware(SwaggerUIMiddleware):
             await self.app(scope, receive, send)
 
 
-def _middlewares(validate_responses: bool) -> list[Callable[..., ASGIApp]]:
+def _middlewares(validate_responses: bool, count_requests: bool) -> list[Callable[..., ASGIApp]]:
     """Connexion's default stack less what this service does not use.
 
     No operation declares security, so SecurityMiddleware only costs time; response validation buffers
     and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it.
     """
-    stack: list[Callable[..., ASGIApp]] = [
+    stack: list[Callable[..., ASGIApp]] = []
+    if count_requests:
+        stack.append(partial(metrics.MetricsMiddleware, routes=metrics.routes_by_operation(SPEC_PATH)))
+    stack += [
         ServerErrorMiddleware,
         ExceptionMiddleware,
         partial(UndeclaredMethodGuard, declared=declared_methods(SPEC_PATH)),
@@ -66,7 +69,7 @@ def create_app(settings: Settings) -> AsyncApp:
     app = AsyncApp(
         __name__,
         lifespan=lifespan_for(settings.database_url, settings.db_pool_size),
-        middlewares=_middlewares(settings.validate_responses),
+        middlewares=_middlewares(settings.validate_responses, settings.metrics),
     )
     app.add_api(
         SPEC_PATH,
@@ -78,6 +81,7 @@ def create_app(settings: Settings) -> AsyncApp:
         },
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
+    metrics.expose(settings.prometheus_multiproc_dir)
     app.add_error_handler(BadRequestProblem, errors.unprocessable)
     for error in errors.DATABASE_UNAVAILABLE:
         app.add_error_handler(error, errors.database_unavailable)

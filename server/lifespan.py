@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+from server import metrics
 from server.db.engine import Database, open_database
 
 # A pool's connections belong to the event loop that opened them, so each loop has its database. Handlers
@@ -41,9 +43,13 @@ def lifespan_for(
         await db.open()
         loop = asyncio.get_running_loop()
         _databases[loop] = db
+        pool_sampler = asyncio.create_task(metrics.sample_pool(db))
         try:
             yield {"db": db}
         finally:
+            pool_sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pool_sampler
             del _databases[loop]
             await db.close()
 

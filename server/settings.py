@@ -8,6 +8,7 @@ ranges, choices and case-folding, and a failure must name the variable, the valu
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, ValidationError, field_validator
@@ -39,8 +40,12 @@ class Settings(BaseSettings):
     db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 32
     # Validating every response costs a buffer and a re-validation: on in tests, off by default.
     validate_responses: bool = False
+    # Count and time every request for GET /metrics; off only to measure what that costs (make bench).
+    metrics: bool = True
+    # Where the workers share their metrics, emptied at start; None: one under the temp dir per port.
+    prometheus_multiproc_dir: Path | None = None
 
-    @field_validator("database_url", mode="before")
+    @field_validator("database_url", "prometheus_multiproc_dir", mode="before")
     @classmethod
     def _empty_means_default(cls, value: object) -> object:
         return None if value == "" else value

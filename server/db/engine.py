@@ -12,6 +12,7 @@ import abc
 import asyncio
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 import psycopg
@@ -20,6 +21,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import ClauseElement, Executable
 
 from server.db.urls import async_url
@@ -51,6 +53,17 @@ class Queries(abc.ABC):
     def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]: ...
 
 
+@dataclass(frozen=True)
+class PoolStats:
+    """The connection pool now, and the waits it has caused since it opened (for server.metrics)."""
+
+    size: int
+    in_use: int
+    waiting: int
+    waits: int = 0
+    wait_seconds: float = 0.0
+
+
 class Database(abc.ABC):
     dialect: str
     # Every statement sent, so that tests and metrics can see how many a request costs.
@@ -75,6 +88,9 @@ class Database(abc.ABC):
     async def ping(self) -> None:
         async with self.autocommit() as queries:
             await queries.all(text("SELECT 1"))
+
+    @abc.abstractmethod
+    def pool_stats(self) -> PoolStats: ...
 
     @abc.abstractmethod
     async def open(self) -> None: ...
@@ -149,6 +165,17 @@ class PostgresDatabase(Database):
             open=False,
         )
 
+    def pool_stats(self) -> PoolStats:
+        stats = self._pool.get_stats()
+        return PoolStats(
+            size=stats["pool_size"],
+            in_use=stats["pool_size"] - stats["pool_available"],
+            waiting=stats["requests_waiting"],
+            # psycopg_pool counts these from the first occurrence on: absent until a request waits.
+            waits=stats.get("requests_queued", 0),
+            wait_seconds=stats.get("requests_wait_ms", 0) / 1000,
+        )
+
     async def open(self) -> None:
         # Not waiting: the server comes up while the database is away, and /readyz says so.
         await self._pool.open(wait=False)
@@ -218,6 +245,13 @@ class SqliteDatabase(Database):
         def _on_begin(connection: Connection) -> None:
             if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    def pool_stats(self) -> PoolStats:
+        # SQLAlchemy's pool never makes a request wait here: writers queue on the write lock instead.
+        pool = self._engine.pool
+        if not isinstance(pool, QueuePool):
+            return PoolStats(size=0, in_use=0, waiting=0)
+        return PoolStats(size=pool.checkedin() + pool.checkedout(), in_use=pool.checkedout(), waiting=0)
 
     async def open(self) -> None:
         return None

@@ -12,6 +12,7 @@ from starlette.responses import Response, StreamingResponse
 from server.db import records as store
 from server.db.engine import Database
 from server.lifespan import current_database
+from server.metrics import RECORDS_DELETED, RECORDS_STORED
 from server.responses import json_response, problem
 
 _UUID_LENGTH = 36
@@ -32,6 +33,8 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
             "a uuid of the batch already exists with other content or repeats inside the batch; "
             "nothing was stored",
         )
+    if outcome is store.BatchOutcome.CREATED:
+        RECORDS_STORED.inc(len(stored))
     status = 201 if outcome is store.BatchOutcome.CREATED else 200
     return json_response([_as_json(record) for record in stored], status)
 
@@ -63,6 +66,7 @@ async def delete_by_key(key: str) -> Response:
     record = await store.delete_record(current_database(), uuid.UUID(key))
     if record is None:
         return _not_found(key)
+    RECORDS_DELETED.inc()
     return json_response(_as_json(record))
 
 

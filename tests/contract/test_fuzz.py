@@ -52,7 +52,10 @@ def test_operation_honours_the_contract(case: schemathesis.Case[Any], live_serve
 def test_stateful_sequences_follow_the_contract_links(live_server: ServerProcess) -> None:
     """Create an item and a cart, then get, change, add and delete through the links the contract declares."""
 
-    class ShopSequences(schema.as_state_machine()):  # type: ignore[misc]
+    # GET /metrics links nowhere, so it adds nothing to the sequences (the stateless test fuzzes it); with it
+    # among the rules, the derandomized draws reached a FlakyStrategyDefinition: link parameters are drawn
+    # from live responses, which differ between Hypothesis's runs as the server's data grows.
+    class ShopSequences(schema.exclude(path="/metrics").as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: schemathesis.Case[Any]) -> dict[str, object]:
             return {"base_url": live_server.base_url, "session": _session}
 

@@ -12,18 +12,7 @@ from tests.utils.compose import ComposeUnavailable, normalized_config
 from tests.utils.local_services import LocalService, LocalSystem, run_to_completion
 from tests.utils.nginx import NginxProcess
 from tests.utils.ports import free_port
-from tests.utils.system_packages import ensure_binary, in_ci
-
-
-def _require(binary: str, *packages: str) -> str:
-    found = ensure_binary(binary, *packages)
-    if found is None:
-        names = " ".join(packages)
-        reason = f"{binary} not found: install Debian's {names} (scripts/ensure_system_packages.sh {names})"
-        if in_ci():
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return found
+from tests.utils.system_packages import require_program
 
 
 @pytest.fixture(scope="session")
@@ -44,13 +33,8 @@ def services(compose_config: dict[str, Any]) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def nginx_binary() -> str:
     # gettext-base brings envsubst, which the nginx image's template step runs.
-    _require("envsubst", "gettext-base")
-    return _require("nginx", "nginx")
-
-
-@pytest.fixture(scope="session")
-def promtool_binary() -> str:
-    return _require("promtool", "prometheus")
+    require_program("envsubst", "gettext-base")
+    return require_program("nginx", "nginx")
 
 
 # Package scope: the four server processes and their 64 connections end with the deploy tests.

@@ -1,0 +1,184 @@
+"""The shop scenario: simulated shoppers at a fixed request rate, so that every shop route shows traffic.
+
+Each visit creates an item now and then, browses the catalogue with price filters, opens one item, opens
+a cart and adds items to it, lists carts, looks up an id that does not exist (a 404 on purpose, so that
+the dashboard's 4xx lines have data) and sometimes deletes an item. Shoppers share one catalogue, so an
+item one deletes may be what another adds next: that 404 is counted as `missing`, not as an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
+
+import httpx
+from records_shop_client import Client
+from records_shop_client.api.carts import add_to_cart, create_cart, get_cart, list_carts
+from records_shop_client.api.items import create_item, delete_item, get_item, list_items
+from records_shop_client.models import CartCreated, Item, ItemFields
+from records_shop_client.types import Response
+
+from loadclient.backoff import Backoff
+from loadclient.stats import Latencies
+
+T = TypeVar("T")
+
+CREATE_ITEM_SHARE = 0.3
+DELETE_ITEM_SHARE = 0.1
+MAX_PRICE = 100.0
+# Far above any id the database hands out: an id that is certainly missing.
+MISSING_ID_FLOOR = 2**62
+
+
+@dataclass
+class ShopStats:
+    started: float = field(default_factory=time.monotonic)
+    requests: int = 0
+    created: int = 0
+    deleted: int = 0
+    carts: int = 0
+    added: int = 0
+    missing: int = 0
+    errors: int = 0
+    _interval_start: float = field(default_factory=time.monotonic)
+    _requests_at_interval_start: int = 0
+    latencies: Latencies = field(default_factory=Latencies)
+
+    def request_took(self, seconds: float) -> None:
+        self.requests += 1
+        self.latencies.record(seconds)
+
+    def interval_line(self) -> str:
+        """The line printed every --report-every seconds: requests in the interval first."""
+        now = time.monotonic()
+        requests_now = self.requests - self._requests_at_interval_start
+        line = (
+            f"requests {requests_now} in {now - self._interval_start:.1f}s | {self._totals(now)} | "
+            f"{self.latencies.end_interval()}"
+        )
+        self._interval_start, self._requests_at_interval_start = now, self.requests
+        return line
+
+    def summary_line(self) -> str:
+        """The last line: totals, and latencies over the whole run."""
+        return f"summary | {self._totals(time.monotonic())} | {self.latencies.whole_run()}"
+
+    def _totals(self, now: float) -> str:
+        elapsed = max(now - self.started, 1e-9)
+        return (
+            f"requests {self.requests} created {self.created} deleted {self.deleted} carts {self.carts} "
+            f"added {self.added} missing {self.missing} errors {self.errors} | "
+            f"request/s {self.requests / elapsed:.1f}"
+        )
+
+
+class Pace:
+    """Hand out request slots at `rate` per second across all shoppers, without bursts to catch up."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = time.monotonic()
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(now, self._next)
+        self._next = slot + self._interval
+        await asyncio.sleep(slot - now)
+
+
+class VisitFailed(Exception):
+    """No answer, or one the contract does not lead a shopper to expect: the visit is abandoned."""
+
+
+class Stopped(Exception):
+    """The run ended: a visit in progress sends no more requests, so the rate holds to the end."""
+
+
+class Shopper:
+    def __init__(
+        self, client: Client, stats: ShopStats, pace: Pace, catalogue: list[int], stop: asyncio.Event
+    ) -> None:
+        self._stop = stop
+        self._client = client
+        self._stats = stats
+        self._pace = pace
+        self._catalogue = catalogue
+
+    async def _call(self, call: Callable[[], Awaitable[Response[T]]], *expected: int) -> Response[T]:
+        await self._pace.wait()
+        if self._stop.is_set():
+            raise Stopped
+        started = time.perf_counter()
+        try:
+            response = await call()
+        except (TimeoutError, httpx.HTTPError, OSError) as error:
+            raise VisitFailed(type(error).__name__) from error
+        finally:
+            self._stats.request_took(time.perf_counter() - started)
+        if response.status_code == 404 and 404 in expected:
+            self._stats.missing += 1
+        elif response.status_code not in expected:
+            raise VisitFailed(f"status {response.status_code}")
+        return response
+
+    def _pick(self) -> int:
+        if not self._catalogue:
+            raise VisitFailed("the catalogue is empty")
+        return random.choice(self._catalogue)
+
+    async def visit(self) -> None:
+        client, catalogue = self._client, self._catalogue
+        if not catalogue or random.random() < CREATE_ITEM_SHARE:
+            fields = ItemFields(
+                name=f"item {random.randrange(10**6)}", price=round(random.uniform(1, MAX_PRICE), 2)
+            )
+            created = await self._call(lambda: create_item.asyncio_detailed(client=client, body=fields), 201)
+            if isinstance(created.parsed, Item):
+                catalogue.append(created.parsed.id)
+                self._stats.created += 1
+        low = round(random.uniform(0, MAX_PRICE / 2), 2)
+        await self._call(
+            lambda: list_items.asyncio_detailed(
+                client=client, limit=10, min_price=low, max_price=low + MAX_PRICE / 2
+            ),
+            200,
+        )
+        item_id = self._pick()
+        await self._call(lambda: get_item.asyncio_detailed(item_id, client=client), 200, 404)
+        opened = await self._call(lambda: create_cart.asyncio_detailed(client=client), 201)
+        if not isinstance(opened.parsed, CartCreated):
+            raise VisitFailed("no cart id")
+        cart_id = opened.parsed.id
+        self._stats.carts += 1
+        for _ in range(random.randint(1, 3)):
+            item_id = self._pick()
+            added = await self._call(
+                partial(add_to_cart.asyncio_detailed, cart_id, item_id, client=client), 200, 404
+            )
+            self._stats.added += added.status_code == 200
+        await self._call(lambda: get_cart.asyncio_detailed(cart_id, client=client), 200)
+        await self._call(lambda: list_carts.asyncio_detailed(client=client, min_quantity=1, limit=10), 200)
+        missing_id = MISSING_ID_FLOOR + random.randrange(10**6)
+        await self._call(lambda: get_item.asyncio_detailed(missing_id, client=client), 404)
+        if len(catalogue) > 1 and random.random() < DELETE_ITEM_SHARE:
+            item_id = catalogue.pop(random.randrange(len(catalogue)))
+            await self._call(lambda: delete_item.asyncio_detailed(item_id, client=client), 200)
+            self._stats.deleted += 1
+
+    async def shop(self) -> None:
+        backoff = Backoff()
+        while not self._stop.is_set():
+            try:
+                await self.visit()
+            except Stopped:
+                return
+            except VisitFailed:
+                self._stats.errors += 1
+                await backoff.wait(self._stop)
+            else:
+                backoff.reset()
