@@ -43,6 +43,9 @@ MAX_TEXT_BYTES = (MAX_PAYLOAD_BYTES - PAYLOAD_OVERHEAD) // 4 * 3
 PUBLISH_BATCH = 200
 # Messages waiting for the publishing connection; beyond this (a stalled database) they are dropped.
 PUBLISH_QUEUE_LIMIT = 10_000
+# Start-up waits this long for both connections, so that a server answering /healthz is already
+# listening; a database still down then does not hold the server back (delivery is at most once anyway).
+STARTUP_WAIT_S = 5.0
 RECONNECT_MIN_S = 0.1
 RECONNECT_MAX_S = 2.0
 # Usernames are advisory locks (namespace, hash of room and name): a hash collision only makes a free
@@ -72,6 +75,7 @@ class PostgresFanout(Fanout):
         self._tasks: list[asyncio.Task[None]] = []
         # Set while the listener is listening: tests and readiness can wait for it.
         self.listening = asyncio.Event()
+        self._publishing = asyncio.Event()
         self.dropped = 0
 
     async def start(self, deliver: Deliver) -> None:
@@ -80,6 +84,10 @@ class PostgresFanout(Fanout):
             asyncio.create_task(self._connected("listening", self._listen), name="chat-listen"),
             asyncio.create_task(self._connected("publishing", self._publish), name="chat-publish"),
         ]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(self.listening.wait(), self._publishing.wait()), STARTUP_WAIT_S
+            )
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -139,6 +147,7 @@ class PostgresFanout(Fanout):
         for room, username in list(self._claims):
             await connection.execute(CLAIM, (ADVISORY_NAMESPACE, name_key(room, username)))
         self._publisher = connection
+        self._publishing.set()
         try:
             while True:
                 await self._wake.wait()
@@ -148,6 +157,7 @@ class PostgresFanout(Fanout):
                     await connection.execute(PUBLISH, (batch,))
         finally:
             self._publisher = None
+            self._publishing.clear()
             self.dropped += len(self._pending)
             self._pending.clear()
 
