@@ -12,7 +12,6 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from server.chat.limits import CloseCode
 from server.chat.names import is_room_name
 from tests.utils.chat import close_code, join, receive
 from tests.utils.server import ServerProcess
@@ -81,7 +80,7 @@ async def test_a_websocket_elsewhere_than_chat_is_refused_with_404(limited_serve
 async def test_a_message_over_the_size_limit_closes_with_1009(limited_server: ServerProcess) -> None:
     async with join(limited_server.base_url, room()) as client:
         await client.send("é" * 33)  # 66 bytes in UTF-8, 33 characters
-        assert await close_code(client) == CloseCode.MESSAGE_TOO_BIG == 1009
+        assert await close_code(client) == 1009
 
 
 async def test_a_message_at_the_size_limit_is_relayed(limited_server: ServerProcess) -> None:
@@ -96,14 +95,17 @@ async def test_more_messages_per_second_than_allowed_closes_with_4002(limited_se
     async with join(limited_server.base_url, room()) as client:
         for n in range(10):
             await client.send(f"burst {n}")
-        assert await close_code(client) == CloseCode.TOO_MANY_MESSAGES == 4002
+        assert await close_code(client) == 4002
 
 
 async def test_a_connection_beyond_the_room_capacity_closes_with_4001(limited_server: ServerProcess) -> None:
     name = room()
-    async with join(limited_server.base_url, name), join(limited_server.base_url, name):
-        async with join(limited_server.base_url, name) as third:
-            assert await close_code(third) == CloseCode.ROOM_FULL == 4001
+    async with (
+        join(limited_server.base_url, name),
+        join(limited_server.base_url, name),
+        join(limited_server.base_url, name) as third,
+    ):
+        assert await close_code(third) == 4001
 
 
 async def test_a_place_in_a_full_room_frees_at_once_on_disconnect(limited_server: ServerProcess) -> None:
@@ -119,4 +121,4 @@ async def test_a_place_in_a_full_room_frees_at_once_on_disconnect(limited_server
 async def test_a_binary_frame_closes_with_1003(limited_server: ServerProcess) -> None:
     async with join(limited_server.base_url, room()) as client:
         await client.send(b"\x00\x01")
-        assert await close_code(client) == CloseCode.UNSUPPORTED_DATA == 1003
+        assert await close_code(client) == 1003

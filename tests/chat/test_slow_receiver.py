@@ -1,14 +1,14 @@
-"""A client that stops reading is dropped when its send queue fills; the rest of the room never waits for it."""
+"""A client that stops reading is dropped once its send queue fills; the room never waits for it."""
 
 from __future__ import annotations
 
 import asyncio
 import secrets
 import uuid
+from typing import Any
 
 import pytest
 
-from server.chat.limits import CloseCode
 from tests.utils.chat import close_code, join, receive
 from tests.utils.server import ServerProcess
 
@@ -28,7 +28,7 @@ async def test_a_client_that_stops_reading_does_not_delay_the_others(
 ) -> None:
     base, name = short_queue_server.base_url, f"slow-{uuid.uuid4().hex[:12]}"
     # No compression, so every byte crosses the socket; a client queue of one frame stops reading at once.
-    options = {"compression": None, "max_queue": 1}
+    options: dict[str, Any] = {"compression": None, "max_queue": 1}
     async with (
         join(base, name, **options) as stalled,
         join(base, name, **options) as sender,
@@ -43,4 +43,4 @@ async def test_a_client_that_stops_reading_does_not_delay_the_others(
             for frames in await asyncio.gather(*(receive(r, ROUND, ROUND_TIMEOUT_S) for r in (r1, r2))):
                 assert [frame.split(" :: ", 1)[1] for frame in frames] == texts
         # Only now does the stalled client read: what was in flight for it, then its close.
-        assert await close_code(stalled, ROUND_TIMEOUT_S) == CloseCode.TOO_SLOW == 4003
+        assert await close_code(stalled, ROUND_TIMEOUT_S) == 4003

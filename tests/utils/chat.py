@@ -23,13 +23,13 @@ def join(base_url: str, room: str, query: str = "", **options: Any) -> connect:
     return connect(chat_url(base_url, room, query), proxy=None, **options)
 
 
-async def receive(client: ClientConnection, count: int, timeout: float = RECEIVE_TIMEOUT_S) -> list[str]:
+async def receive(client: ClientConnection, count: int, within_s: float = RECEIVE_TIMEOUT_S) -> list[str]:
     """The next `count` text frames, or TimeoutError."""
 
     async def frames() -> list[str]:
         return [str(await client.recv()) for _ in range(count)]
 
-    return await asyncio.wait_for(frames(), timeout)
+    return await asyncio.wait_for(frames(), within_s)
 
 
 async def nothing_arrives(client: ClientConnection, seconds: float) -> bool:
@@ -40,7 +40,7 @@ async def nothing_arrives(client: ClientConnection, seconds: float) -> bool:
     return False
 
 
-async def close_code(client: ClientConnection, timeout: float = RECEIVE_TIMEOUT_S) -> int | None:
+async def close_code(client: ClientConnection, within_s: float = RECEIVE_TIMEOUT_S) -> int | None:
     """How the server closed the connection: its close code (None without a close frame)."""
 
     async def drain() -> int | None:
@@ -50,4 +50,4 @@ async def close_code(client: ClientConnection, timeout: float = RECEIVE_TIMEOUT_
         except ConnectionClosed as closed:
             return closed.rcvd.code if closed.rcvd else None
 
-    return await asyncio.wait_for(drain(), timeout)
+    return await asyncio.wait_for(drain(), within_s)
