@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from server.db import migrations
+from tests.utils.chat import ChatProcesses
 from tests.utils.server import ServerProcess
 
 # Volume tests send 1,000 messages at once: no rate limit or send queue in their way.
@@ -24,7 +25,7 @@ def chat_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="session")
 def chat_processes(
     empty_database: Callable[[str, str], str], tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[ServerProcess, ServerProcess]]:
+) -> Iterator[ChatProcesses]:
     """Two server processes on one PostgreSQL database, as two replicas behind a proxy would be."""
     url = empty_database("postgresql", "chat_processes")
     migrations.upgrade(url)
@@ -33,7 +34,7 @@ def chat_processes(
         ServerProcess(url, env=LOOSE_LIMITS, log_path=logs / "first.log") as first,
         ServerProcess(url, env=LOOSE_LIMITS, log_path=logs / "second.log") as second,
     ):
-        yield first, second
+        yield ChatProcesses(first, second, url)
 
 
 # Small enough that a test reaches each limit in a few frames.

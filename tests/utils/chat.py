@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from tests.utils.server import ServerProcess
+
 RECEIVE_TIMEOUT_S = 10.0
+
+
+class ChatProcesses(NamedTuple):
+    """Server processes sharing one PostgreSQL database, and its URL."""
+
+    first: ServerProcess
+    second: ServerProcess
+    database_url: str
 
 
 def chat_url(base_url: str, room: str, query: str = "") -> str:
