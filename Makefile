@@ -45,6 +45,7 @@ format: install
 	$(PY) -m ruff format .
 
 test: lint
+	scripts/ensure_chromium.sh
 	$(PY) -m pytest $(COVERED) --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # The inner loop: no process starts, no timeouts waited out.
