@@ -130,9 +130,16 @@ class PostgresFanout(Fanout):
                 await connection.execute(RELEASE, (ADVISORY_NAMESPACE, name_key(room, username)))
 
     def _receive(self, payload: str) -> None:
-        origin, _sequence, room, sender, encoded = payload.split(" ", 4)
-        if origin != self._origin and self._deliver is not None:
-            self._deliver(room, sender, base64.b64decode(encoded).decode())
+        try:
+            origin, _sequence, room, sender, encoded = payload.split(" ", 4)
+            if origin == self._origin or self._deliver is None:
+                return
+            text = base64.b64decode(encoded, validate=True).decode()
+        except ValueError:
+            # Anyone with access to the database can NOTIFY this channel: what we did not write is dropped.
+            logger.warning("chat: ignored a notification that is not a chat message: %.80r", payload)
+            return
+        self._deliver(room, sender, text)
 
     async def _listen(self, connection: Connection) -> None:
         await connection.execute(f"LISTEN {CHANNEL}")

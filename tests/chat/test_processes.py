@@ -108,3 +108,14 @@ async def test_a_username_held_in_one_process_cannot_be_claimed_in_another(
                 break
             await asyncio.sleep(0.1)
         assert free == (True,)
+
+
+async def test_a_foreign_notification_on_the_channel_is_ignored(chat_processes: ChatProcesses) -> None:
+    first, second, url = chat_processes
+    name = room()
+    async with join(first.base_url, name) as sender, join(second.base_url, name) as receiver:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as intruder:
+            for payload in ("garbage", f"x 1 {name} someone !!not-base64!!", f"x 1 {name} someone //79"):
+                await intruder.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+        await sender.send("still here")
+        assert [f.split(" :: ", 1)[1] for f in await receive(receiver, 1)] == ["still here"]
