@@ -1,4 +1,4 @@
-"""`python -m bench`: records and shop (PostgreSQL, one worker, concurrency 32), then the chat; prints tables."""
+"""`python -m bench`: records and shop (PostgreSQL, 1 worker, concurrency 32), then chat; prints tables."""
 
 from __future__ import annotations
 
