@@ -18,16 +18,17 @@ class CloseCode(IntEnum):
 
 
 class RateLimit:
-    """A token bucket: `per_second` messages sustained, bursts up to one second's worth."""
+    """A token bucket: `per_second` messages sustained, bursts up to one second's worth (at least one)."""
 
     def __init__(self, per_second: float) -> None:
         self._rate = per_second
-        self._tokens = per_second
+        self._burst = max(1.0, per_second)
+        self._tokens = self._burst
         self._last = time.monotonic()
 
     def allow(self) -> bool:
         now = time.monotonic()
-        self._tokens = min(self._rate, self._tokens + (now - self._last) * self._rate)
+        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
         self._last = now
         if self._tokens < 1:
             return False

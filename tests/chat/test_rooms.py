@@ -7,6 +7,7 @@ LISTEN/NOTIFY even within one process).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 import pytest
@@ -72,14 +73,13 @@ async def test_a_username_is_stable_for_a_connection_and_differs_between_clients
 
 async def test_usernames_are_unique_within_a_room(chat_server: ServerProcess) -> None:
     name = room()
-    clients = [join(chat_server.base_url, name, "announce=username") for _ in range(30)]
-    connections = [await client.__aenter__() for client in clients]
-    try:
-        names = [(await receive(connection, 1))[0] for connection in connections]
-        assert len(set(names)) == len(names)
-    finally:
-        for client in clients:
-            await client.__aexit__(None, None, None)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(join(chat_server.base_url, name, "announce=username"))
+            for _ in range(30)
+        ]
+        names = [(await receive(client, 1))[0] for client in clients]
+    assert len(set(names)) == len(names)
 
 
 async def test_announce_makes_the_own_name_the_first_frame_and_the_stream_carries_nothing_else(
