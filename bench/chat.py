@@ -2,7 +2,8 @@
 
 Each client sends at a fixed rate (an open loop, so a slow server shows as latency, not as fewer sends)
 and receives every other client's messages: 50 senders at R messages/s are 49 x 50 x R deliveries/s.
-Latency is from the send to its delivery to each room-mate, on one clock (the clients share a process).
+Latency is from the send to its delivery to each room-mate, on one clock (the clients share a process);
+the clients' sends are spread evenly over time.
 Runs on PostgreSQL with one server process, then with two (25 clients on each), then on SQLite.
 """
 
@@ -117,7 +118,9 @@ async def run_room(base_urls: Sequence[str], rate: int, seconds: float, setup: s
                     session,
                     chat_url(base_urls[n % len(base_urls)], room),
                     rate,
-                    begin,
+                    # Clients take turns through each interval: 50 sends at one instant would be a burst
+                    # of 2,450 deliveries, and the last in line would measure the burst.
+                    begin + n / (CLIENTS * rate),
                     begin + WARMUP_S + seconds,
                     tally,
                 )

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
+from playwright.async_api import Browser
 
 from server.db import migrations
+from tests.utils.browser import ChromiumUnavailable, chromium
 from tests.utils.chat import ChatProcesses
 from tests.utils.server import ServerProcess
 
@@ -65,3 +68,15 @@ def short_queue_server(
     log = tmp_path_factory.mktemp("chat-short-queue") / "server.log"
     with ServerProcess(migrated_url, env=SHORT_QUEUE, log_path=log) as server:
         yield server
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium; without it a skip, and a failure in CI (`make test` installs it)."""
+    try:
+        async with chromium() as launched:
+            yield launched
+    except ChromiumUnavailable as missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(str(missing))
+        pytest.skip(str(missing))

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
-from tests.utils.browser import chromium
 from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -41,40 +40,40 @@ def test_the_page_is_html_served_by_the_app_with_nothing_from_elsewhere(chat_ser
     assert "https://" not in response.text and "http://" not in response.text
 
 
-async def test_two_pages_in_a_room_chat_and_a_page_elsewhere_sees_nothing(chat_server: ServerProcess) -> None:
+async def test_two_pages_in_a_room_chat_and_a_page_elsewhere_sees_nothing(
+    chat_server: ServerProcess, browser: Browser
+) -> None:
     room, other = f"page-{uuid.uuid4().hex[:8]}", f"page-{uuid.uuid4().hex[:8]}"
-    async with chromium() as browser:
-        alice, bob, carol = [await browser.new_page() for _ in range(3)]
-        alice_name = await open_room(alice, chat_server.base_url, room)
-        bob_name = await open_room(bob, chat_server.base_url, room)
-        await open_room(carol, chat_server.base_url, other)
-        assert alice_name != bob_name
+    alice, bob, carol = [await browser.new_page() for _ in range(3)]
+    alice_name = await open_room(alice, chat_server.base_url, room)
+    bob_name = await open_room(bob, chat_server.base_url, room)
+    await open_room(carol, chat_server.base_url, other)
+    assert alice_name != bob_name
 
-        await say(alice, "hello from alice")
-        await expect(bob.locator("#messages li")).to_have_text([f"{alice_name}hello from alice"])
-        await say(bob, "hi alice")
-        await expect(alice.locator("#messages li")).to_have_text(
-            [f"{alice_name}hello from alice", f"{bob_name}hi alice"]
-        )
-        await carol.wait_for_timeout(QUIET_MS)
-        await expect(carol.locator("#messages li")).to_have_count(0)
+    await say(alice, "hello from alice")
+    await expect(bob.locator("#messages li")).to_have_text([f"{alice_name}hello from alice"])
+    await say(bob, "hi alice")
+    await expect(alice.locator("#messages li")).to_have_text(
+        [f"{alice_name}hello from alice", f"{bob_name}hi alice"]
+    )
+    await carol.wait_for_timeout(QUIET_MS)
+    await expect(carol.locator("#messages li")).to_have_count(0)
 
 
-async def test_the_page_reconnects_when_the_server_comes_back(tmp_path: Path) -> None:
+async def test_the_page_reconnects_when_the_server_comes_back(tmp_path: Path, browser: Browser) -> None:
     room = f"page-{uuid.uuid4().hex[:8]}"
     url = f"sqlite:///{tmp_path / 'restart.sqlite3'}"
     server = ServerProcess(url, log_path=tmp_path / "server.log").start()
     try:
-        async with chromium() as browser:
-            page = await browser.new_page()
-            await open_room(page, server.base_url, room)
-            server.stop()
-            await expect(page.locator("#status")).to_contain_text("reconnecting")
-            server.start()
-            await expect(page.locator("#status")).to_have_text(f"in {room}", timeout=15_000)
-            other = await browser.new_page()
-            other_name = await open_room(other, server.base_url, room)
-            await say(other, "welcome back")
-            await expect(page.locator("#messages li")).to_have_text([f"{other_name}welcome back"])
+        page = await browser.new_page()
+        await open_room(page, server.base_url, room)
+        server.stop()
+        await expect(page.locator("#status")).to_contain_text("reconnecting")
+        server.start()
+        await expect(page.locator("#status")).to_have_text(f"in {room}", timeout=15_000)
+        other = await browser.new_page()
+        other_name = await open_room(other, server.base_url, room)
+        await say(other, "welcome back")
+        await expect(page.locator("#messages li")).to_have_text([f"{other_name}welcome back"])
     finally:
         server.stop()
