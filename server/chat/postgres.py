@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 
 from server.chat.fanout import Deliver, Fanout
 from server.chat.names import MAX_ROOM_NAME_LENGTH, MAX_USERNAME_LENGTH
@@ -46,6 +47,9 @@ PUBLISH_QUEUE_LIMIT = 10_000
 # Start-up waits this long for both connections, so that a server answering /healthz is already
 # listening; a database still down then does not hold the server back (delivery is at most once anyway).
 STARTUP_WAIT_S = 5.0
+# A database host that vanishes without closing its connections (a network partition rather than a
+# restart) is noticed within 5 + 3 x 2 seconds instead of the kernel's two hours.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
 RECONNECT_MIN_S = 0.1
 RECONNECT_MAX_S = 2.0
 # Usernames are advisory locks (namespace, hash of room and name): a hash collision only makes a free
@@ -64,7 +68,7 @@ def name_key(room: str, username: str) -> int:
 
 class PostgresFanout(Fanout):
     def __init__(self, conninfo: str) -> None:
-        self._conninfo = conninfo
+        self._conninfo = make_conninfo(conninfo, **KEEPALIVES)
         self._origin = secrets.token_hex(ORIGIN_HEX_DIGITS // 2)
         self._sequence = itertools.count()
         self._pending: deque[str] = deque()
