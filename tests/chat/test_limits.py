@@ -77,6 +77,14 @@ async def test_a_message_over_the_size_limit_closes_with_1009(limited_server: Se
         assert await close_code(client) == 1009
 
 
+async def test_a_huge_frame_closes_with_1009_before_the_server_buffers_it(
+    limited_server: ServerProcess,
+) -> None:
+    async with join(limited_server.base_url, room(), max_size=None) as client:
+        await client.send("x" * 1_000_000)
+        assert await close_code(client) == 1009
+
+
 async def test_a_message_at_the_size_limit_is_relayed(limited_server: ServerProcess) -> None:
     name = room()
     async with join(limited_server.base_url, name) as sender, join(limited_server.base_url, name) as receiver:
