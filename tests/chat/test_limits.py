@@ -77,7 +77,7 @@ async def test_a_message_over_the_size_limit_closes_with_1009(limited_server: Se
         assert await close_code(client) == 1009
 
 
-async def test_a_huge_frame_closes_with_1009_before_the_server_buffers_it(
+async def test_a_megabyte_frame_closes_with_1009(
     limited_server: ServerProcess,
 ) -> None:
     async with join(limited_server.base_url, room(), max_size=None) as client:
