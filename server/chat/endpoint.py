@@ -50,8 +50,8 @@ async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
         await websocket.send_denial_response(problem(400, "Bad Request", ROOM_NAME_RULE))
         return
     username = await _claim_username(hub, room) if not hub.rooms.is_full(room) else None
-    await websocket.accept()
     if username is None:
+        await websocket.accept()
         await _close(websocket, CloseCode.ROOM_FULL)
         return
     member = hub.rooms.join(room, username)
@@ -60,6 +60,8 @@ async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
         member.deliver(username)
     code: CloseCode | None = None
     try:
+        # Inside the try: a client gone while its name was being claimed must not keep the name.
+        await websocket.accept()
         code = await _relay(hub, websocket, member)
     finally:
         hub.rooms.leave(member)
