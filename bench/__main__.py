@@ -1,4 +1,4 @@
-"""`python -m bench`: the records and shop APIs on PostgreSQL, one worker, concurrency 32; prints tables."""
+"""`python -m bench`: records and shop (PostgreSQL, 1 worker, concurrency 32), then chat; prints tables."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import psycopg
 
+from bench.chat import chat_table, print_chat_table
 from bench.wrk import LoadResult, run_wrk
 from server.db import migrations
 from tests.utils.postgres import PostgresCluster
@@ -253,6 +254,7 @@ def main() -> None:
         shop_rows = shop_table(url, log, args.seconds)
         streamed, stream_s, growth_kib = stream_memory(url, log)
         inserts_per_s, deletes_per_s, client_errors = load_client_rates(url, log, LOAD_CLIENT_SECONDS)
+        chat_rows = chat_table(url, f"sqlite:///{log.parent / 'chat.sqlite3'}", log, args.seconds)
     print_table("records API", rows, args.seconds)
     print(
         f"\nGET /all: {streamed:,} records in {stream_s:.1f} s; "
@@ -265,6 +267,7 @@ def main() -> None:
     )
     print_table("shop API (10,000 carts)", shop_rows, args.seconds)
     print_metrics_cost(cost, args.seconds)
+    print_chat_table(chat_rows, args.seconds)
 
 
 if __name__ == "__main__":

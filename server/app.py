@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
+from typing import Any
 
 from connexion import AsyncApp
 from connexion.exceptions import BadRequestProblem
@@ -19,6 +21,8 @@ from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import errors, metrics
+from server.chat.endpoint import ChatRoutes
+from server.chat.hub import ChatHub, create_hub
 from server.lifespan import lifespan_for
 from server.paths import SPEC_PATH
 from server.settings import Settings
@@ -42,16 +46,20 @@ class DocsMiddleware(SwaggerUIMiddleware):
             await self.app(scope, receive, send)
 
 
-def _middlewares(validate_responses: bool, count_requests: bool) -> list[Callable[..., ASGIApp]]:
-    """Connexion's default stack less what this service does not use.
+def _middlewares(
+    validate_responses: bool, count_requests: bool, chat: ChatHub
+) -> list[Callable[..., ASGIApp]]:
+    """Connexion's default stack less what this service does not use, with the chat's WebSocket in front.
 
     No operation declares security, so SecurityMiddleware only costs time; response validation buffers
     and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it.
+    WebSocket connections go straight to the chat: Connexion's layers serve HTTP only.
     """
     stack: list[Callable[..., ASGIApp]] = []
     if count_requests:
         stack.append(partial(metrics.MetricsMiddleware, routes=metrics.routes_by_operation(SPEC_PATH)))
     stack += [
+        partial(ChatRoutes, hub=chat),
         ServerErrorMiddleware,
         ExceptionMiddleware,
         partial(UndeclaredMethodGuard, declared=declared_methods(SPEC_PATH)),
@@ -65,11 +73,23 @@ def _middlewares(validate_responses: bool, count_requests: bool) -> list[Callabl
     return stack
 
 
+def _with_chat(
+    database: Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]], chat: ChatHub
+) -> Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]:
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
+        async with database(app) as state, chat.running():
+            yield state
+
+    return lifespan
+
+
 def create_app(settings: Settings) -> AsyncApp:
+    chat = create_hub(settings, metrics.ChatMetrics())
     app = AsyncApp(
         __name__,
-        lifespan=lifespan_for(settings.database_url, settings.db_pool_size),
-        middlewares=_middlewares(settings.validate_responses, settings.metrics),
+        lifespan=_with_chat(lifespan_for(settings.database_url, settings.db_pool_size), chat),
+        middlewares=_middlewares(settings.validate_responses, settings.metrics, chat),
     )
     app.add_api(
         SPEC_PATH,

@@ -77,7 +77,17 @@ RECORDS_DELETED = Counter("records_deleted_total", "Records deleted by DELETE /{
 CHAT_CONNECTIONS_OPEN = Gauge(
     "chat_connections_open", "Chat WebSocket connections open", multiprocess_mode="livesum"
 )
-CHAT_MESSAGES_RELAYED = Counter("chat_messages_relayed_total", "Chat messages relayed to a connection")
+CHAT_MESSAGES_RELAYED = Counter("chat_messages_relayed_total", "Chat messages sent by clients and relayed to their room")
+
+
+class ChatMetrics:
+    """The chat's observer (server.chat.rooms.ChatObserver): its connections and messages, as metrics."""
+
+    def connections_changed(self, open_now: int) -> None:
+        CHAT_CONNECTIONS_OPEN.set(open_now)
+
+    def message_relayed(self) -> None:
+        CHAT_MESSAGES_RELAYED.inc()
 
 
 def routes_by_operation(spec_path: Path) -> dict[str, str]:

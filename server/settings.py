@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     metrics: bool = True
     # Where the workers share their metrics, emptied at start; None: one under the temp dir per port.
     prometheus_multiproc_dir: Path | None = None
+    # Chat limits (openapi/asyncapi.yaml documents the close code of each). A NOTIFY payload carries up to
+    # 5,904 bytes of text (server.chat.postgres.MAX_TEXT_BYTES), which caps the message size.
+    chat_max_message_bytes: Annotated[int, Field(ge=1, le=5900)] = 4096
+    chat_messages_per_second: Annotated[float, Field(gt=0)] = 20
+    # Per room and per process: a room served by N processes holds up to N times this many.
+    chat_max_connections_per_room: Annotated[int, Field(ge=1)] = 100
+    # Messages waiting for one client; a client this far behind is dropped so the room never waits.
+    chat_send_queue: Annotated[int, Field(ge=1)] = 256
 
     @field_validator("database_url", "prometheus_multiproc_dir", mode="before")
     @classmethod

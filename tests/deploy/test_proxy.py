@@ -18,7 +18,6 @@ import uuid
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
 
 from tests.utils.local_services import LocalSystem
 from tests.utils.nginx import TEMPLATES, NginxProcess
@@ -122,19 +121,6 @@ async def _receive(client: ClientConnection) -> str:
     return message
 
 
-async def _connect_or_skip(room: str, local_system: LocalSystem) -> ClientConnection:
-    try:
-        return await connect(room, open_timeout=5)
-    except InvalidStatus as refused:
-        # Without a WebSocket route uvicorn refuses the handshake with 403; without the chat, GET /chat
-        # falls to GET /{key}, which refuses "chat" as a key.
-        async with httpx.AsyncClient(timeout=5) as http:
-            page = await http.get(f"{local_system.api_urls[0]}/chat")
-        if refused.response.status_code in (403, 404) and page.status_code != 200:
-            pytest.skip("the chat (/chat/{chat_name}, GET /chat) is not in this build: nothing to carry yet")
-        raise
-
-
 async def test_chat_message_crosses_replicas_through_the_proxy(local_system: LocalSystem) -> None:
     proxy = local_system.proxy
     room = f"{proxy.base_url.replace('http://', 'ws://')}/chat/compose-{uuid.uuid4().hex[:8]}"
@@ -143,7 +129,7 @@ async def test_chat_message_crosses_replicas_through_the_proxy(local_system: Loc
     try:
         # One after another: the proxy's round-robin places them on alternating replicas.
         for _ in range(4):
-            clients.append(await _connect_or_skip(room, local_system))
+            clients.append(await connect(room, open_timeout=5))
         sender, *receivers = clients
         await sender.send("across replicas")
         for receiver in receivers:

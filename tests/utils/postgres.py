@@ -83,6 +83,12 @@ class PostgresCluster:
         )
         return self
 
+    def restart(self) -> None:
+        """Stop the server (closing every connection) and start it again on the same port and data."""
+        self._run(
+            _binary("pg_ctl"), "-D", str(self._data), "-l", str(self._log), "-m", "fast", "-w", "restart"
+        )
+
     def stop(self) -> None:
         if self._data.exists():
             # Already stopped (or never started): the directory goes either way.

@@ -1,0 +1,135 @@
+"""The WebSocket endpoint /chat/{chat_name}: handshake checks, then one reader and one writer per client."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.websockets import WebSocket
+
+from server.chat.hub import ChatHub
+from server.chat.limits import REASONS, CloseCode, RateLimit
+from server.chat.names import ROOM_NAME_RULE, is_room_name, unique_username
+from server.chat.rooms import Member
+from server.responses import problem
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "/chat/"
+# `?announce=username` asks for the connection's own name as its first frame: the page shows it. Without it
+# the stream carries room-mates' messages only.
+# A client that stopped reading may never take the close frame: the connection ends regardless.
+CLOSE_TIMEOUT_S = 1.0
+
+
+class ChatRoutes:
+    """WebSocket connections go to the chat, everything else to the wrapped app (which serves HTTP only)."""
+
+    def __init__(self, app: ASGIApp, hub: ChatHub) -> None:
+        self.app = app
+        self.hub = hub
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        websocket = WebSocket(scope, receive, send)
+        path: str = scope["path"]
+        if not path.startswith(PREFIX):
+            await websocket.send_denial_response(
+                problem(404, "Not Found", "WebSocket endpoints: /chat/{room}")
+            )
+            return
+        await serve(self.hub, websocket, path.removeprefix(PREFIX))
+
+
+async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
+    if not is_room_name(room):
+        await websocket.send_denial_response(problem(400, "Bad Request", ROOM_NAME_RULE))
+        return
+    username = await _claim_username(hub, room) if not hub.rooms.is_full(room) else None
+    if username is None:
+        await websocket.accept()
+        await _close(websocket, CloseCode.ROOM_FULL)
+        return
+    member = hub.rooms.join(room, username)
+    if websocket.query_params.get("announce") == "username":
+        # Before any message can be queued: the name is the first frame.
+        member.deliver(username)
+    code: CloseCode | None = None
+    try:
+        # Inside the try: a client gone while its name was being claimed must not keep the name.
+        await websocket.accept()
+        code = await _relay(hub, websocket, member)
+    finally:
+        hub.rooms.leave(member)
+        await hub.fanout.release_name(room, username)
+    if code is not None:
+        await _close(websocket, code)
+
+
+async def _claim_username(hub: ChatHub, room: str) -> str | None:
+    """A name no connection of the room holds in any process, or None when the room filled meanwhile."""
+
+    async def available(name: str) -> bool:
+        if hub.rooms.has_member(room, name) or not await hub.fanout.claim_name(room, name):
+            return False
+        # Another connection of this process may have taken it while the claim was in flight.
+        if hub.rooms.has_member(room, name):
+            await hub.fanout.release_name(room, name)
+            return False
+        return True
+
+    username = await unique_username(available)
+    if hub.rooms.is_full(room):
+        await hub.fanout.release_name(room, username)
+        return None
+    return username
+
+
+async def _relay(hub: ChatHub, websocket: WebSocket, member: Member) -> CloseCode | None:
+    """Read and write until the client leaves (None) or breaks a limit (its close code)."""
+    reader = asyncio.create_task(_read(hub, websocket, member))
+    writer = member.writer = asyncio.create_task(_write(websocket, member))
+    try:
+        await asyncio.wait({reader, writer}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        reader.cancel()
+        writer.cancel()
+    if reader.done() and not reader.cancelled() and reader.exception() is None:
+        return reader.result()
+    if writer.cancelled() or (writer.done() and writer.exception() is None):
+        # Cancelled or ended by an overflowing send queue.
+        return CloseCode.TOO_SLOW if member.outbox.overflowed else None
+    return None
+
+
+async def _read(hub: ChatHub, websocket: WebSocket, member: Member) -> CloseCode | None:
+    limits = hub.limits
+    rate = RateLimit(limits.messages_per_second)
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        text: str | None = message.get("text")
+        if text is None:
+            return CloseCode.UNSUPPORTED_DATA
+        # A character is at most 4 bytes in UTF-8: most messages need no encoding to be measured.
+        if len(text) * 4 > limits.max_message_bytes and len(text.encode()) > limits.max_message_bytes:
+            return CloseCode.MESSAGE_TOO_BIG
+        if not rate.allow():
+            return CloseCode.TOO_MANY_MESSAGES
+        hub.fanout.publish(member.room, member.username, text)
+        hub.rooms.relayed()
+
+
+async def _write(websocket: WebSocket, member: Member) -> None:
+    async for frame in member.outbox.frames():
+        await websocket.send_text(frame)
+
+
+async def _close(websocket: WebSocket, code: CloseCode) -> None:
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(websocket.close(code, REASONS.get(code)), CLOSE_TIMEOUT_S)

@@ -1,0 +1,45 @@
+"""What a chat connection may do, and the WebSocket close code that ends one that goes further."""
+
+from __future__ import annotations
+
+import time
+from enum import IntEnum
+
+
+class CloseCode(IntEnum):
+    """Close codes the chat sends; openapi/asyncapi.yaml documents each with its reason."""
+
+    SERVICE_RESTART = 1012  # sent by uvicorn when the server shuts down
+    UNSUPPORTED_DATA = 1003  # a binary frame: messages are text
+    MESSAGE_TOO_BIG = 1009  # a message over CHAT_MAX_MESSAGE_BYTES
+    ROOM_FULL = 4001  # the room holds CHAT_MAX_CONNECTIONS_PER_ROOM connections in this process
+    TOO_MANY_MESSAGES = 4002  # more than CHAT_MESSAGES_PER_SECOND sustained
+    TOO_SLOW = 4003  # the client read too slowly: CHAT_SEND_QUEUE messages waited for it
+
+
+class RateLimit:
+    """A token bucket: `per_second` messages sustained, bursts up to one second's worth (at least one)."""
+
+    def __init__(self, per_second: float) -> None:
+        self._rate = per_second
+        self._burst = max(1.0, per_second)
+        self._tokens = self._burst
+        self._last = time.monotonic()
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+REASONS = {
+    CloseCode.UNSUPPORTED_DATA: "binary frames are not accepted: send text",
+    CloseCode.MESSAGE_TOO_BIG: "message too big",
+    CloseCode.ROOM_FULL: "room full",
+    CloseCode.TOO_MANY_MESSAGES: "too many messages per second",
+    CloseCode.TOO_SLOW: "too slow: messages for you piled up unread",
+}

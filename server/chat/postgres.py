@@ -1,0 +1,189 @@
+"""The PostgreSQL fan-out: LISTEN/NOTIFY on one channel, one listening connection per process.
+
+A message crosses to the other processes once per process: it is published with one NOTIFY, every
+process's listener receives it once and hands it to its own connections in the room. Delivery is at most
+once: while the database is unreachable each process's rooms keep working among its own connections, and
+messages to or from other processes are dropped, not queued; the listener reconnects with capped backoff
+and listens again, and later messages cross again. Usernames are claimed across processes with session
+advisory locks held by the publishing connection, claimed again after it reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import itertools
+import logging
+import secrets
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import make_conninfo
+
+from server.chat.fanout import Deliver, Fanout
+from server.chat.names import MAX_ROOM_NAME_LENGTH, MAX_USERNAME_LENGTH
+
+logger = logging.getLogger(__name__)
+
+Connection = psycopg.AsyncConnection[Any]
+
+CHANNEL = "chat"
+# NOTIFY refuses a payload of 8000 bytes or more.
+MAX_PAYLOAD_BYTES = 7999
+ORIGIN_HEX_DIGITS = 12
+MAX_SEQUENCE_DIGITS = 20
+# The payload is `origin sequence room sender base64(text)`: every field but the text is ASCII without
+# spaces, and base64 keeps any text (NUL included, which PostgreSQL text refuses) to 4/3 of its UTF-8 size.
+PAYLOAD_OVERHEAD = ORIGIN_HEX_DIGITS + MAX_SEQUENCE_DIGITS + MAX_ROOM_NAME_LENGTH + MAX_USERNAME_LENGTH + 4
+MAX_TEXT_BYTES = (MAX_PAYLOAD_BYTES - PAYLOAD_OVERHEAD) // 4 * 3
+# One statement publishes everything waiting, up to this many: one round trip carries a burst.
+PUBLISH_BATCH = 200
+# Messages waiting for the publishing connection; beyond this (a stalled database) they are dropped.
+PUBLISH_QUEUE_LIMIT = 10_000
+# Start-up waits this long for both connections, so that a server answering /healthz is already
+# listening; a database still down then does not hold the server back (delivery is at most once anyway).
+STARTUP_WAIT_S = 5.0
+# A database host that vanishes without closing its connections (a network partition rather than a
+# restart) is noticed within 5 + 3 x 2 seconds instead of the kernel's two hours.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
+RECONNECT_MIN_S = 0.1
+RECONNECT_MAX_S = 2.0
+# Usernames are advisory locks (namespace, hash of room and name): a hash collision only makes a free
+# name look taken, and another is drawn.
+ADVISORY_NAMESPACE = 0x636861  # "cha"
+
+PUBLISH = f"SELECT pg_notify('{CHANNEL}', payload) FROM unnest(%s::text[]) AS payload"
+CLAIM = "SELECT pg_try_advisory_lock(%s, %s)"
+RELEASE = "SELECT pg_advisory_unlock(%s, %s)"
+
+
+def name_key(room: str, username: str) -> int:
+    digest = hashlib.blake2b(f"{room}/{username}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class PostgresFanout(Fanout):
+    def __init__(self, conninfo: str) -> None:
+        self._conninfo = make_conninfo(conninfo, **KEEPALIVES)
+        self._origin = secrets.token_hex(ORIGIN_HEX_DIGITS // 2)
+        self._sequence = itertools.count()
+        self._pending: deque[str] = deque()
+        self._wake = asyncio.Event()
+        self._publisher: Connection | None = None
+        self._claims: set[tuple[str, str]] = set()
+        self._deliver: Deliver | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        # Set while the listener is listening: tests and readiness can wait for it.
+        self.listening = asyncio.Event()
+        self._publishing = asyncio.Event()
+        self.dropped = 0
+
+    async def start(self, deliver: Deliver) -> None:
+        self._deliver = deliver
+        self._tasks = [
+            asyncio.create_task(self._connected("listening", self._listen), name="chat-listen"),
+            asyncio.create_task(self._connected("publishing", self._publish), name="chat-publish"),
+        ]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(
+                asyncio.gather(self.listening.wait(), self._publishing.wait()), STARTUP_WAIT_S
+            )
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks = []
+
+    def publish(self, room: str, sender: str, text: str) -> None:
+        assert self._deliver is not None
+        self._deliver(room, sender, text)
+        if self._publisher is None or len(self._pending) >= PUBLISH_QUEUE_LIMIT:
+            self.dropped += 1
+            return
+        encoded = base64.b64encode(text.encode()).decode()
+        self._pending.append(f"{self._origin} {next(self._sequence)} {room} {sender} {encoded}")
+        self._wake.set()
+
+    async def claim_name(self, room: str, username: str) -> bool:
+        connection = self._publisher
+        if connection is not None:
+            try:
+                cursor = await connection.execute(CLAIM, (ADVISORY_NAMESPACE, name_key(room, username)))
+                row = await cursor.fetchone()
+            except psycopg.Error as error:
+                logger.warning("chat: cannot claim a username (%s); unique in this process only", error)
+            else:
+                if row is None or not row[0]:
+                    return False
+        # Without the database a name is unique in this process, and claimed once it is back.
+        self._claims.add((room, username))
+        return True
+
+    async def release_name(self, room: str, username: str) -> None:
+        self._claims.discard((room, username))
+        connection = self._publisher
+        if connection is not None:
+            with contextlib.suppress(psycopg.Error):
+                await connection.execute(RELEASE, (ADVISORY_NAMESPACE, name_key(room, username)))
+
+    def _receive(self, payload: str) -> None:
+        try:
+            origin, _sequence, room, sender, encoded = payload.split(" ", 4)
+            if origin == self._origin or self._deliver is None:
+                return
+            text = base64.b64decode(encoded, validate=True).decode()
+        except ValueError:
+            # Anyone with access to the database can NOTIFY this channel: what we did not write is dropped.
+            logger.warning("chat: ignored a notification that is not a chat message: %.80r", payload)
+            return
+        self._deliver(room, sender, text)
+
+    async def _listen(self, connection: Connection) -> None:
+        await connection.execute(f"LISTEN {CHANNEL}")
+        self.listening.set()
+        try:
+            async for notify in connection.notifies():
+                self._receive(notify.payload)
+        finally:
+            self.listening.clear()
+
+    async def _publish(self, connection: Connection) -> None:
+        for room, username in list(self._claims):
+            await connection.execute(CLAIM, (ADVISORY_NAMESPACE, name_key(room, username)))
+        self._publisher = connection
+        self._publishing.set()
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                while self._pending:
+                    batch = [self._pending.popleft() for _ in range(min(PUBLISH_BATCH, len(self._pending)))]
+                    await connection.execute(PUBLISH, (batch,))
+        finally:
+            self._publisher = None
+            self._publishing.clear()
+            self.dropped += len(self._pending)
+            self._pending.clear()
+
+    async def _connected(self, role: str, use: Callable[[Connection], Awaitable[None]]) -> None:
+        """Run `use` on an autocommit connection, on a new one with capped backoff whenever it fails."""
+        delay = RECONNECT_MIN_S
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(self._conninfo, autocommit=True) as conn:
+                    if delay > RECONNECT_MIN_S:
+                        logger.warning("chat: %s connection to the database is back", role)
+                    delay = RECONNECT_MIN_S
+                    await use(conn)
+            except (psycopg.Error, OSError) as error:
+                if delay == RECONNECT_MIN_S:
+                    logger.warning("chat: %s connection lost (%s); reconnecting", role, error)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RECONNECT_MAX_S)

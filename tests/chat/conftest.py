@@ -1,0 +1,77 @@
+"""Chat servers: real `python -m server` processes, with limits loose enough for tests of volume."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+
+import pytest
+from playwright.async_api import Browser
+
+from server.db import migrations
+from tests.utils.browser import chromium
+from tests.utils.chat import ChatProcesses
+from tests.utils.server import ServerProcess
+from tests.utils.system_packages import require_program
+
+# Volume tests send 1,000 messages at once: no rate limit or send queue in their way.
+LOOSE_LIMITS = {"CHAT_MESSAGES_PER_SECOND": "1000000", "CHAT_SEND_QUEUE": "100000"}
+
+
+@pytest.fixture(scope="session")
+def chat_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """One server process on each backend."""
+    log = tmp_path_factory.mktemp("chat") / "server.log"
+    with ServerProcess(migrated_url, env=LOOSE_LIMITS, log_path=log) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def chat_processes(
+    empty_database: Callable[[str, str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ChatProcesses]:
+    """Two server processes on one PostgreSQL database, as two replicas behind a proxy would be."""
+    url = empty_database("postgresql", "chat_processes")
+    migrations.upgrade(url)
+    logs = tmp_path_factory.mktemp("chat-processes")
+    with (
+        ServerProcess(url, env=LOOSE_LIMITS, log_path=logs / "first.log") as first,
+        ServerProcess(url, env=LOOSE_LIMITS, log_path=logs / "second.log") as second,
+    ):
+        yield ChatProcesses(first, second, url)
+
+
+# Small enough that a test reaches each limit in a few frames.
+TIGHT_LIMITS = {
+    "CHAT_MAX_MESSAGE_BYTES": "64",
+    "CHAT_MESSAGES_PER_SECOND": "5",
+    "CHAT_MAX_CONNECTIONS_PER_ROOM": "2",
+}
+# A short send queue, and no rate limit: a sender can outrun a client that stopped reading.
+SHORT_QUEUE = {"CHAT_MESSAGES_PER_SECOND": "1000000", "CHAT_SEND_QUEUE": "64"}
+
+
+@pytest.fixture(scope="session")
+def limited_server(
+    empty_database: Callable[[str, str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """Limits are per connection and per process, the same on either backend: SQLite here."""
+    url = empty_database("sqlite", "chat_limits")
+    log = tmp_path_factory.mktemp("chat-limits") / "server.log"
+    with ServerProcess(url, env=TIGHT_LIMITS, log_path=log) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def short_queue_server(
+    migrated_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    log = tmp_path_factory.mktemp("chat-short-queue") / "server.log"
+    with ServerProcess(migrated_url, env=SHORT_QUEUE, log_path=log) as server:
+        yield server
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Headless Chromium; without it a skip, and in CI an install or a failure."""
+    async with chromium(require_program("chromium", "chromium")) as launched:
+        yield launched

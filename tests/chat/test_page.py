@@ -1,0 +1,79 @@
+"""GET /chat serves a page that chats for real in headless Chromium, and reconnects when the server returns.
+
+Two pages in one room exchange messages; a page in another room sees nothing of it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, Page, expect
+
+from tests.utils.server import ServerProcess
+
+pytestmark = pytest.mark.slow
+
+QUIET_MS = 1000
+
+
+async def open_room(page: Page, base_url: str, room: str) -> str:
+    """Open the page in a room; the username it shows."""
+    await page.goto(f"{base_url}/chat#{room}")
+    await expect(page.locator("#status")).to_have_text(f"in {room}")
+    await expect(page.locator("#me")).not_to_have_text("…")
+    return await page.locator("#me").inner_text()
+
+
+async def say(page: Page, text: str) -> None:
+    await page.locator("#text").fill(text)
+    await page.locator("#text").press("Enter")
+
+
+def test_the_page_is_html_served_by_the_app_with_nothing_from_elsewhere(chat_server: ServerProcess) -> None:
+    response = httpx.get(f"{chat_server.base_url}/chat")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<script src" not in response.text and "<link" not in response.text
+    assert "https://" not in response.text and "http://" not in response.text
+
+
+async def test_two_pages_in_a_room_chat_and_a_page_elsewhere_sees_nothing(
+    chat_server: ServerProcess, browser: Browser
+) -> None:
+    room, other = f"page-{uuid.uuid4().hex[:8]}", f"page-{uuid.uuid4().hex[:8]}"
+    alice, bob, carol = [await browser.new_page() for _ in range(3)]
+    alice_name = await open_room(alice, chat_server.base_url, room)
+    bob_name = await open_room(bob, chat_server.base_url, room)
+    await open_room(carol, chat_server.base_url, other)
+    assert alice_name != bob_name
+
+    await say(alice, "hello from alice")
+    await expect(bob.locator("#messages li")).to_have_text([f"{alice_name}hello from alice"])
+    await say(bob, "hi alice")
+    await expect(alice.locator("#messages li")).to_have_text(
+        [f"{alice_name}hello from alice", f"{bob_name}hi alice"]
+    )
+    await carol.wait_for_timeout(QUIET_MS)
+    await expect(carol.locator("#messages li")).to_have_count(0)
+
+
+async def test_the_page_reconnects_when_the_server_comes_back(tmp_path: Path, browser: Browser) -> None:
+    room = f"page-{uuid.uuid4().hex[:8]}"
+    url = f"sqlite:///{tmp_path / 'restart.sqlite3'}"
+    server = ServerProcess(url, log_path=tmp_path / "server.log").start()
+    try:
+        page = await browser.new_page()
+        await open_room(page, server.base_url, room)
+        server.stop()
+        await expect(page.locator("#status")).to_contain_text("reconnecting")
+        server.start()
+        await expect(page.locator("#status")).to_have_text(f"in {room}", timeout=15_000)
+        other = await browser.new_page()
+        other_name = await open_room(other, server.base_url, room)
+        await say(other, "welcome back")
+        await expect(page.locator("#messages li")).to_have_text([f"{other_name}welcome back"])
+    finally:
+        server.stop()

@@ -1,0 +1,47 @@
+"""The chat's pure parts: room names, usernames, the rate limit and the PostgreSQL payload budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.chat.limits import RateLimit
+from server.chat.names import MAX_USERNAME_LENGTH, is_room_name, random_username, unique_username
+from server.chat.postgres import MAX_TEXT_BYTES
+from server.settings import Settings
+
+
+@pytest.mark.parametrize("name", ["a", "Room-1", "v1.2_beta", "x" * 64, "0"])
+def test_room_names_of_letters_digits_dash_underscore_dot_are_accepted(name: str) -> None:
+    assert is_room_name(name)
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", ".x", "-x", "_x", "a/b", "a b", "café", "x" * 65, "a\n"])
+def test_other_room_names_are_refused(name: str) -> None:
+    assert not is_room_name(name)
+
+
+def test_a_username_is_adjective_animal_number() -> None:
+    adjective, animal, number = random_username().split("-")
+    assert adjective.isalpha() and animal.isalpha() and 1 <= int(number) <= 99
+
+
+async def test_a_crowded_room_gets_longer_names_rather_than_none() -> None:
+    async def only_long_names(name: str) -> bool:
+        return len(name.rsplit("-", 1)[1]) > 2
+
+    name = await unique_username(only_long_names)
+    assert len(name) <= MAX_USERNAME_LENGTH
+
+
+def test_the_rate_limit_allows_a_burst_of_one_second_then_refuses() -> None:
+    limit = RateLimit(5)
+    assert [limit.allow() for _ in range(6)] == [True] * 5 + [False]
+
+
+def test_a_rate_under_one_per_second_still_allows_a_first_message() -> None:
+    assert RateLimit(0.5).allow()
+
+
+def test_the_largest_message_allowed_fits_a_notify_payload() -> None:
+    ceiling = Settings.model_fields["chat_max_message_bytes"].metadata
+    assert any(getattr(bound, "le", None) is not None and bound.le <= MAX_TEXT_BYTES for bound in ceiling)
