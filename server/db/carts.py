@@ -95,6 +95,9 @@ _min_price, _max_price = cast(bindparam("min_price"), Double), cast(bindparam("m
 _min_quantity = cast(bindparam("min_quantity"), BigInteger)
 _max_quantity = cast(bindparam("max_quantity"), BigInteger)
 # The totals live on the cart, kept by the triggers of migration 0003: a page reads carts, not lines.
+# Planned for its values on every call: a generic plan cannot fold away the NULL tests, so it walks the
+# primary key and read all 10,000 carts for a range that matches none (1.3 ms); planned with the values,
+# a selective range goes through the totals' indexes (0.03 ms) and a wide one still walks in id order.
 _page = (
     select(carts.c.id, carts.c.price, carts.c.quantity)
     .where(
@@ -106,6 +109,7 @@ _page = (
     .order_by(carts.c.id)
     .limit(cast(bindparam("limit"), Integer))
     .offset(cast(bindparam("offset"), Integer))
+    .execution_options(prepare=False)
 )
 
 _item_id = bindparam("item_id", type_=BigInteger)

@@ -20,7 +20,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql import Executable
 
 from server.db.urls import async_url
 
@@ -93,42 +93,45 @@ def open_database(database_url: str | None, pool_size: int) -> Database:
 class _PsycopgQueries(Queries):
     _dialect = PGDialect_psycopg()
     # Statements are module-level constants: compile each once, holding it so its id stays unique.
-    _compiled: ClassVar[dict[int, tuple[ClauseElement, str, dict[str, Any]]]] = {}
+    _compiled: ClassVar[dict[int, tuple[Executable, str, dict[str, Any], bool | None]]] = {}
 
     def __init__(self, database: Database, connection: psycopg.AsyncConnection[Any]) -> None:
         super().__init__(database)
         self._connection = connection
 
     @classmethod
-    def _sql(cls, statement: Executable, params: Params) -> tuple[str, dict[str, Any]]:
+    def _sql(cls, statement: Executable, params: Params) -> tuple[str, dict[str, Any], bool | None]:
         entry = cls._compiled.get(id(statement))
         if entry is None:
             # No column_keys: an INSERT renders only the values it names, the rest take their defaults.
             compiled = statement.compile(dialect=cls._dialect, column_keys=[])  # type: ignore[attr-defined]
-            entry = (statement, str(compiled), dict(compiled.params))  # type: ignore[arg-type]
+            # A statement whose best plan depends on its values asks with `execution_options(prepare=False)`
+            # to be planned on every call: a prepared statement falls back to one generic plan.
+            prepare = statement.get_execution_options().get("prepare")
+            entry = (statement, str(compiled), dict(compiled.params), prepare)
             cls._compiled[id(statement)] = entry
-        _, sql, defaults = entry
+        _, sql, defaults, prepare = entry
         if params is None:
-            return sql, defaults
+            return sql, defaults, prepare
         if not isinstance(params, Mapping):
             raise TypeError("psycopg statements take one mapping of parameters")
-        return sql, {**defaults, **params} if defaults else dict(params)
+        return sql, {**defaults, **params} if defaults else dict(params), prepare
 
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         self._count()
-        sql, values = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
+        sql, values, prepare = self._sql(statement, params)
+        cursor = await self._connection.execute(sql, values, prepare=prepare)  # type: ignore[arg-type]
         return await cursor.fetchall() if cursor.description else []
 
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
         self._count()
-        sql, values = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
+        sql, values, prepare = self._sql(statement, params)
+        cursor = await self._connection.execute(sql, values, prepare=prepare)  # type: ignore[arg-type]
         return await cursor.fetchone()
 
     async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:
         self._count()
-        sql, values = self._sql(statement, None)
+        sql, values, _ = self._sql(statement, None)
         async with self._connection.cursor(name="stream") as cursor:
             await cursor.execute(sql, values)  # type: ignore[arg-type]
             while chunk := await cursor.fetchmany(chunk_rows):
