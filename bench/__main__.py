@@ -1,8 +1,10 @@
-"""`python -m bench`: the records and shop APIs on PostgreSQL, one worker, concurrency 32; prints tables."""
+"""`python -m bench [PART ...]`: the records API beside its yardstick, the shop API, GET /all and the load
+client on PostgreSQL, one worker, concurrency 32; prints tables."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -12,14 +14,17 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import psycopg
 
 from bench.wrk import LoadResult, run_wrk
 from server.db import migrations
+from server.paths import PROJECT_ROOT
+from tests.utils.ports import free_port
 from tests.utils.postgres import PostgresCluster
-from tests.utils.server import ServerProcess
+from tests.utils.server import STARTUP_TIMEOUT_S, ServerProcess
 
 CONCURRENCY = 32
 SEEDED = 300_000
@@ -63,24 +68,65 @@ def _server(url: str, log: Path) -> Iterator[ServerProcess]:
         yield server
 
 
-def load_table(url: str, log: Path, seconds: int) -> list[tuple[str, LoadResult, int]]:
-    """(operation, wrk result, records per request) for each hot operation."""
+@contextmanager
+def _yardstick(url: str, log: Path) -> Iterator[str]:
+    """bench/yardstick.py as its own uvicorn process; yields its base URL."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.yardstick", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=output,
+            stderr=output,
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the yardstick did not start: see {log}")
+                try:
+                    if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            yield base_url
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+class SideBySide(NamedTuple):
+    """One operation measured on the service and on the yardstick, one right after the other."""
+
+    name: str
+    ours: LoadResult
+    yardstick: LoadResult
+    per_request: int
+
+
+def load_table(url: str, log: Path, seconds: int) -> list[SideBySide]:
+    """Each hot records operation on the service, then at once on the yardstick, same load."""
     seed(url, SEEDED)
+    # Deletes start at different seeded uuids so that neither side deletes what the other did.
     runs = [
-        ("GET /{uuid}", ("get", str(SEEDED)), 1),
-        ("GET /10", ("count",), 1),
-        ("DELETE /{uuid}", ("delete", str(SEEDED)), 1),
-        ("POST /new (batches of 100)", ("post",), 100),
+        ("GET /{uuid}", ("get", str(SEEDED)), ("get", str(SEEDED)), 1),
+        ("GET /10", ("count",), ("count",), 1),
+        ("DELETE /{uuid}", ("delete", "0"), ("delete", str(SEEDED // 2)), 1),
+        ("POST /new (batches of 100)", ("post",), ("post",), 100),
     ]
-    with _server(url, log) as server:
-        run_wrk(server.base_url, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=3)
+    with _server(url, log) as server, _yardstick(url, log) as yardstick:
+        for base in (server.base_url, yardstick):
+            run_wrk(base, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=3)
         return [
-            (
+            SideBySide(
                 name,
-                run_wrk(server.base_url, "records.lua", *args, concurrency=CONCURRENCY, seconds=seconds),
+                run_wrk(server.base_url, "records.lua", *ours, concurrency=CONCURRENCY, seconds=seconds),
+                run_wrk(yardstick, "records.lua", *theirs, concurrency=CONCURRENCY, seconds=seconds),
                 n,
             )
-            for name, args, n in runs
+            for name, ours, theirs, n in runs
         ]
 
 
@@ -184,29 +230,67 @@ def print_table(title: str, rows: list[tuple[str, LoadResult, int]], seconds: in
         )
 
 
+def print_side_by_side(title: str, rows: list[SideBySide], seconds: int) -> None:
+    print(
+        f"\n{title} on PostgreSQL, 1 uvicorn worker each, concurrency {CONCURRENCY}, {seconds} s each;"
+        " ours / yardstick (bench/yardstick.py: bare Starlette + psycopg 3 + raw SQL)\n"
+    )
+    header = (
+        "operation",
+        "ours req/s",
+        "yard req/s",
+        "ours/yard",
+        "records/s",
+        "p50 ms",
+        "p99 ms",
+        "yard p99",
+    )
+    print("| {:<28} | {:>10} | {:>10} | {:>9} | {:>9} | {:>6} | {:>6} | {:>8} |".format(*header))
+    print("|" + "|".join("-" * (width + 2) for width in (28, 10, 10, 9, 9, 6, 6, 8)) + "|")
+    for row in rows:
+        ours, theirs = row.ours, row.yardstick
+        print(
+            f"| {row.name:<28} | {ours.per_second:>10,.0f} | {theirs.per_second:>10,.0f} |"
+            f" {ours.per_second / theirs.per_second:>9.2f} | {ours.per_second * row.per_request:>9,.0f} |"
+            f" {ours.p50_ms:>6.1f} | {ours.p99_ms:>6.1f} | {theirs.p99_ms:>8.1f} |"
+        )
+        if ours.errors or theirs.errors:
+            print(f"|   errors: ours {ours.errors}, yardstick {theirs.errors}")
+
+
+PARTS = ("records", "shop", "stream", "loadclient")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load run")
+    # No `choices`: Python 3.11's argparse checks an empty `*` list against them and refuses it.
+    parser.add_argument("parts", nargs="*", help=f"what to run, any of {', '.join(PARTS)} (default: all)")
     args = parser.parse_args()
+    parts = set(args.parts or PARTS)
+    if unknown := parts - set(PARTS):
+        parser.error(f"unknown part(s) {', '.join(sorted(unknown))}: choose from {', '.join(PARTS)}")
     log = Path(tempfile.mkdtemp(prefix="bench-")) / "server.log"
     with PostgresCluster() as cluster:
         url = cluster.create_database("bench")
         migrations.upgrade(url)
-        rows = load_table(url, log, args.seconds)
-        shop_rows = shop_table(url, log, args.seconds)
-        streamed, stream_s, growth_kib = stream_memory(url, log)
-        inserts_per_s, deletes_per_s, client_errors = load_client_rates(url, log, LOAD_CLIENT_SECONDS)
-    print_table("records API", rows, args.seconds)
-    print(
-        f"\nGET /all: {streamed:,} records in {stream_s:.1f} s; "
-        f"server peak memory growth {growth_kib / 1024:.1f} MB"
-    )
-    print(
-        f"load client ({LOAD_CLIENT_PRODUCERS} producers, {LOAD_CLIENT_CONSUMERS} consumers) for "
-        f"{LOAD_CLIENT_SECONDS} s: {inserts_per_s:,.0f} records/s inserted, {deletes_per_s:,.0f} records/s "
-        f"deleted, {client_errors} errors"
-    )
-    print_table("shop API (10,000 carts)", shop_rows, args.seconds)
+        if "records" in parts:
+            print_side_by_side("records API", load_table(url, log, args.seconds), args.seconds)
+        if "stream" in parts:
+            streamed, stream_s, growth_kib = stream_memory(url, log)
+            print(
+                f"\nGET /all: {streamed:,} records in {stream_s:.1f} s; "
+                f"server peak memory growth {growth_kib / 1024:.1f} MB"
+            )
+        if "loadclient" in parts:
+            inserts_per_s, deletes_per_s, client_errors = load_client_rates(url, log, LOAD_CLIENT_SECONDS)
+            print(
+                f"\nload client ({LOAD_CLIENT_PRODUCERS} producers, {LOAD_CLIENT_CONSUMERS} consumers) for "
+                f"{LOAD_CLIENT_SECONDS} s: {inserts_per_s:,.0f} records/s inserted, "
+                f"{deletes_per_s:,.0f} records/s deleted, {client_errors} errors"
+            )
+        if "shop" in parts:
+            print_table("shop API (10,000 carts)", shop_table(url, log, args.seconds), args.seconds)
 
 
 if __name__ == "__main__":
