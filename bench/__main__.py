@@ -19,7 +19,7 @@ from typing import NamedTuple
 import httpx
 import psycopg
 
-from bench.wrk import LoadResult, run_wrk
+from bench.wrk import LoadResult, combined, run_wrk
 from server.db import migrations
 from server.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
@@ -33,6 +33,8 @@ RECORD_MARKER = b'"uuid"'
 SHOP_ITEMS = 1_000
 SHOP_CARTS = 10_000
 LOAD_CLIENT_SECONDS = 30
+# Turns each side of a side-by-side line gets, alternating: the machine's load moves within seconds.
+ALTERNATIONS = 3
 LOAD_CLIENT_PRODUCERS = 2
 # Only the 10 oldest records are visible at a time: a second consumer adds requests, not deletes.
 LOAD_CLIENT_CONSUMERS = 1
@@ -106,26 +108,43 @@ class SideBySide(NamedTuple):
     per_request: int
 
 
+def _alternating(
+    server: str,
+    yardstick: str,
+    ours: Callable[[int], tuple[str, ...]],
+    theirs: Callable[[int], tuple[str, ...]],
+    seconds: int,
+) -> tuple[LoadResult, LoadResult]:
+    """Both sides in ALTERNATIONS turns each, so that a noisy neighbour lands on both alike."""
+    turn_s = max(1, seconds // ALTERNATIONS)
+    runs: tuple[list[LoadResult], list[LoadResult]] = ([], [])
+    for turn in range(ALTERNATIONS):
+        for base, args, results in ((server, ours, runs[0]), (yardstick, theirs, runs[1])):
+            results.append(run_wrk(base, "records.lua", *args(turn), concurrency=CONCURRENCY, seconds=turn_s))
+    return combined(runs[0]), combined(runs[1])
+
+
 def load_table(url: str, log: Path, seconds: int) -> list[SideBySide]:
-    """Each hot records operation on the service, then at once on the yardstick, same load."""
+    """Each hot records operation on the service and on the yardstick, in alternating turns."""
     seed(url, SEEDED)
-    # Deletes start at different seeded uuids so that neither side deletes what the other did.
-    runs = [
-        ("GET /{uuid}", ("get", str(SEEDED)), ("get", str(SEEDED)), 1),
-        ("GET /10", ("count",), ("count",), 1),
-        ("DELETE /{uuid}", ("delete", "0"), ("delete", str(SEEDED // 2)), 1),
-        ("POST /new (batches of 100)", ("post",), ("post",), 100),
+    # Each turn deletes from its own range of seeded uuids, so that no turn deletes another's records.
+    share = SEEDED // (2 * ALTERNATIONS)
+    runs: list[tuple[str, Callable[[int], tuple[str, ...]], Callable[[int], tuple[str, ...]], int]] = [
+        ("GET /{uuid}", lambda _: ("get", str(SEEDED)), lambda _: ("get", str(SEEDED)), 1),
+        ("GET /10", lambda _: ("count",), lambda _: ("count",), 1),
+        (
+            "DELETE /{uuid}",
+            lambda turn: ("delete", str(turn * share)),
+            lambda turn: ("delete", str((ALTERNATIONS + turn) * share)),
+            1,
+        ),
+        ("POST /new (batches of 100)", lambda _: ("post",), lambda _: ("post",), 100),
     ]
     with _server(url, log) as server, _yardstick(url, log) as yardstick:
         for base in (server.base_url, yardstick):
             run_wrk(base, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=3)
         return [
-            SideBySide(
-                name,
-                run_wrk(server.base_url, "records.lua", *ours, concurrency=CONCURRENCY, seconds=seconds),
-                run_wrk(yardstick, "records.lua", *theirs, concurrency=CONCURRENCY, seconds=seconds),
-                n,
-            )
+            SideBySide(name, *_alternating(server.base_url, yardstick, ours, theirs, seconds), n)
             for name, ours, theirs, n in runs
         ]
 
@@ -232,7 +251,8 @@ def print_table(title: str, rows: list[tuple[str, LoadResult, int]], seconds: in
 
 def print_side_by_side(title: str, rows: list[SideBySide], seconds: int) -> None:
     print(
-        f"\n{title} on PostgreSQL, 1 uvicorn worker each, concurrency {CONCURRENCY}, {seconds} s each;"
+        f"\n{title} on PostgreSQL, 1 uvicorn worker each, concurrency {CONCURRENCY}, {seconds} s a side"
+        f" in {ALTERNATIONS} alternating turns;"
         " ours / yardstick (bench/yardstick.py: bare Starlette + psycopg 3 + raw SQL)\n"
     )
     header = (
