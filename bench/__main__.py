@@ -38,6 +38,8 @@ ALTERNATIONS = 3
 LOAD_CLIENT_PRODUCERS = 2
 # Only the 10 oldest records are visible at a time: a second consumer adds requests, not deletes.
 LOAD_CLIENT_CONSUMERS = 1
+# The client shares the two cores with the server: with two workers it competes for them.
+LOAD_CLIENT_WORKERS = (1, 2)
 
 
 def seeded_uuid(n: int) -> uuid.UUID:
@@ -64,9 +66,9 @@ def _memory_kib(pid: int, field: str) -> int:
 
 
 @contextmanager
-def _server(url: str, log: Path) -> Iterator[ServerProcess]:
+def _server(url: str, log: Path, workers: int = 1) -> Iterator[ServerProcess]:
     env = {"DB_POOL_SIZE": str(CONCURRENCY), "VALIDATE_RESPONSES": "false"}
-    with ServerProcess(url, env=env, log_path=log) as server:
+    with ServerProcess(url, workers=workers, env=env, log_path=log) as server:
         yield server
 
 
@@ -206,10 +208,10 @@ def stream_memory(url: str, log: Path) -> tuple[int, float, int]:
     return received, elapsed, peak - baseline
 
 
-def load_client_rates(url: str, log: Path, seconds: int) -> tuple[float, float, int]:
+def load_client_rates(url: str, log: Path, seconds: int, workers: int) -> tuple[float, float, int]:
     """Records inserted and deleted per second by `python -m loadclient`, and its error count."""
     seed(url, 0)
-    with _server(url, log) as server:
+    with _server(url, log, workers) as server:
         output = subprocess.run(
             [
                 sys.executable,
@@ -303,12 +305,15 @@ def main() -> None:
                 f"server peak memory growth {growth_kib / 1024:.1f} MB"
             )
         if "loadclient" in parts:
-            inserts_per_s, deletes_per_s, client_errors = load_client_rates(url, log, LOAD_CLIENT_SECONDS)
-            print(
-                f"\nload client ({LOAD_CLIENT_PRODUCERS} producers, {LOAD_CLIENT_CONSUMERS} consumers) for "
-                f"{LOAD_CLIENT_SECONDS} s: {inserts_per_s:,.0f} records/s inserted, "
-                f"{deletes_per_s:,.0f} records/s deleted, {client_errors} errors"
-            )
+            for workers in LOAD_CLIENT_WORKERS:
+                inserts_per_s, deletes_per_s, client_errors = load_client_rates(
+                    url, log, LOAD_CLIENT_SECONDS, workers
+                )
+                print(
+                    f"\nload client ({LOAD_CLIENT_PRODUCERS} producers, {LOAD_CLIENT_CONSUMERS} consumers) "
+                    f"for {LOAD_CLIENT_SECONDS} s, {workers} worker(s): {inserts_per_s:,.0f} records/s "
+                    f"inserted, {deletes_per_s:,.0f} records/s deleted, {client_errors} errors"
+                )
         if "shop" in parts:
             print_table("shop API (10,000 carts)", shop_table(url, log, args.seconds), args.seconds)
 
