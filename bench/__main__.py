@@ -73,8 +73,8 @@ def _server(url: str, log: Path, workers: int = 1) -> Iterator[ServerProcess]:
 
 
 @contextmanager
-def _yardstick(url: str, log: Path) -> Iterator[str]:
-    """bench/yardstick.py as its own uvicorn process; yields its base URL."""
+def _yardstick(url: str, log: Path) -> Iterator[tuple[str, int]]:
+    """bench/yardstick.py as its own uvicorn process; yields its base URL and pid."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     with open(log, "ab") as output:
@@ -95,35 +95,56 @@ def _yardstick(url: str, log: Path) -> Iterator[str]:
                         break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            yield base_url
+            yield base_url, process.pid
         finally:
             process.terminate()
             process.wait(timeout=15)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used, from /proc (fields 14 and 15 of its stat line)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Side(NamedTuple):
+    load: LoadResult
+    # The server's own CPU per request: what a neighbour on the shared cores barely moves.
+    cpu_us_per_request: float
+
+
 class SideBySide(NamedTuple):
-    """One operation measured on the service and on the yardstick, one right after the other."""
+    """One operation measured on the service and on the yardstick, in alternating turns."""
 
     name: str
-    ours: LoadResult
-    yardstick: LoadResult
+    ours: Side
+    yardstick: Side
     per_request: int
 
 
 def _alternating(
-    server: str,
-    yardstick: str,
+    server: tuple[str, int],
+    yardstick: tuple[str, int],
     ours: Callable[[int], tuple[str, ...]],
     theirs: Callable[[int], tuple[str, ...]],
     seconds: int,
-) -> tuple[LoadResult, LoadResult]:
+) -> tuple[Side, Side]:
     """Both sides in ALTERNATIONS turns each, so that a noisy neighbour lands on both alike."""
     turn_s = max(1, seconds // ALTERNATIONS)
     runs: tuple[list[LoadResult], list[LoadResult]] = ([], [])
+    cpu = [0.0, 0.0]
     for turn in range(ALTERNATIONS):
-        for base, args, results in ((server, ours, runs[0]), (yardstick, theirs, runs[1])):
-            results.append(run_wrk(base, "records.lua", *args(turn), concurrency=CONCURRENCY, seconds=turn_s))
-    return combined(runs[0]), combined(runs[1])
+        for side, ((base, pid), args) in enumerate(((server, ours), (yardstick, theirs))):
+            before = cpu_seconds(pid)
+            runs[side].append(
+                run_wrk(base, "records.lua", *args(turn), concurrency=CONCURRENCY, seconds=turn_s)
+            )
+            cpu[side] += cpu_seconds(pid) - before
+    loads = combined(runs[0]), combined(runs[1])
+    return (
+        Side(loads[0], 1e6 * cpu[0] / max(1, loads[0].requests)),
+        Side(loads[1], 1e6 * cpu[1] / max(1, loads[1].requests)),
+    )
 
 
 def load_table(url: str, log: Path, seconds: int) -> list[SideBySide]:
@@ -143,10 +164,12 @@ def load_table(url: str, log: Path, seconds: int) -> list[SideBySide]:
         ("POST /new (batches of 100)", lambda _: ("post",), lambda _: ("post",), 100),
     ]
     with _server(url, log) as server, _yardstick(url, log) as yardstick:
-        for base in (server.base_url, yardstick):
+        for base in (server.base_url, yardstick[0]):
             run_wrk(base, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=3)
         return [
-            SideBySide(name, *_alternating(server.base_url, yardstick, ours, theirs, seconds), n)
+            SideBySide(
+                name, *_alternating((server.base_url, server.pid), yardstick, ours, theirs, seconds), n
+            )
             for name, ours, theirs, n in runs
         ]
 
@@ -254,30 +277,44 @@ def print_table(title: str, rows: list[tuple[str, LoadResult, int]], seconds: in
 def print_side_by_side(title: str, rows: list[SideBySide], seconds: int) -> None:
     print(
         f"\n{title} on PostgreSQL, 1 uvicorn worker each, concurrency {CONCURRENCY}, {seconds} s a side"
-        f" in {ALTERNATIONS} alternating turns;"
-        " ours / yardstick (bench/yardstick.py: bare Starlette + psycopg 3 + raw SQL)\n"
+        f" in {ALTERNATIONS} alternating turns; ours / yardstick (bench/yardstick.py: bare Starlette +"
+        " psycopg 3 + raw SQL) by requests/s and by the servers' CPU per request\n"
     )
+    widths = (28, 10, 10, 9, 9, 9, 9, 9, 6, 6)
     header = (
         "operation",
         "ours req/s",
         "yard req/s",
-        "ours/yard",
+        "req ratio",
+        "ours µs",
+        "yard µs",
+        "CPU ratio",
         "records/s",
         "p50 ms",
         "p99 ms",
-        "yard p99",
     )
-    print("| {:<28} | {:>10} | {:>10} | {:>9} | {:>9} | {:>6} | {:>6} | {:>8} |".format(*header))
-    print("|" + "|".join("-" * (width + 2) for width in (28, 10, 10, 9, 9, 6, 6, 8)) + "|")
+    cells = [
+        f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(zip(header, widths, strict=True))
+    ]
+    print("| " + " | ".join(cells) + " |")
+    print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
     for row in rows:
         ours, theirs = row.ours, row.yardstick
-        print(
-            f"| {row.name:<28} | {ours.per_second:>10,.0f} | {theirs.per_second:>10,.0f} |"
-            f" {ours.per_second / theirs.per_second:>9.2f} | {ours.per_second * row.per_request:>9,.0f} |"
-            f" {ours.p50_ms:>6.1f} | {ours.p99_ms:>6.1f} | {theirs.p99_ms:>8.1f} |"
+        figures = (
+            f"{ours.load.per_second:,.0f}",
+            f"{theirs.load.per_second:,.0f}",
+            f"{ours.load.per_second / theirs.load.per_second:.2f}",
+            f"{ours.cpu_us_per_request:,.0f}",
+            f"{theirs.cpu_us_per_request:,.0f}",
+            f"{theirs.cpu_us_per_request / ours.cpu_us_per_request:.2f}",
+            f"{ours.load.per_second * row.per_request:,.0f}",
+            f"{ours.load.p50_ms:.1f}",
+            f"{ours.load.p99_ms:.1f}",
         )
-        if ours.errors or theirs.errors:
-            print(f"|   errors: ours {ours.errors}, yardstick {theirs.errors}")
+        cells = [f"{row.name:<{widths[0]}}"] + [f"{f:>{w}}" for f, w in zip(figures, widths[1:], strict=True)]
+        print("| " + " | ".join(cells) + " |")
+        if ours.load.errors or theirs.load.errors:
+            print(f"|   errors: ours {ours.load.errors}, yardstick {theirs.load.errors}")
 
 
 PARTS = ("records", "shop", "stream", "loadclient")

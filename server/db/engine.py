@@ -138,6 +138,30 @@ class _PsycopgQueries(Queries):
                 yield chunk
 
 
+class _Borrowed:
+    """A pooled autocommit connection for one block: the hot path of every read and one-statement write.
+
+    The pool's own `connection()` nests two generator-based context managers and the connection's
+    transaction exit, which an autocommit connection does not need; under wrk on GET /{uuid} they were
+    ~5% of the server's CPU. `putconn` still checks the connection and discards a broken one.
+    """
+
+    __slots__ = ("_connection", "_database", "_pool")
+
+    def __init__(self, database: Database, pool: AsyncConnectionPool[Any]) -> None:
+        self._database = database
+        self._pool = pool
+        self._connection: psycopg.AsyncConnection[Any] | None = None
+
+    async def __aenter__(self) -> Queries:
+        self._connection = await self._pool.getconn()
+        return _PsycopgQueries(self._database, self._connection)
+
+    async def __aexit__(self, *_exc: object) -> None:
+        assert self._connection is not None
+        await self._pool.putconn(self._connection)
+
+
 class PostgresDatabase(Database):
     dialect = "postgresql"
 
@@ -158,10 +182,8 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self._pool.close()
 
-    @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[Queries]:
-        async with self._pool.connection() as connection:
-            yield _PsycopgQueries(self, connection)
+    def autocommit(self) -> AbstractAsyncContextManager[Queries]:
+        return _Borrowed(self, self._pool)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
