@@ -1,4 +1,5 @@
-"""`python -m bench`: records and shop (PostgreSQL, 1 worker, concurrency 32), then chat; prints tables."""
+"""`python -m bench [PART ...]`: the records API beside its yardstick, the shop API, GET /all, the load
+client, the metrics' cost (PostgreSQL, one worker, concurrency 32) and the chat; prints tables."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import httpx
 import psycopg
 
 from bench.chat import chat_table, print_chat_table
-from bench.wrk import LoadResult, run_wrk
+from bench.wrk import LoadResult, combined, run_wrk
 from server.db import migrations
+from server.paths import PROJECT_ROOT
+from tests.utils.ports import free_port
 from tests.utils.postgres import PostgresCluster
-from tests.utils.server import ServerProcess
+from tests.utils.server import STARTUP_TIMEOUT_S, ServerProcess
 
 CONCURRENCY = 32
 SEEDED = 300_000
@@ -30,12 +34,16 @@ RECORD_MARKER = b'"uuid"'
 SHOP_ITEMS = 1_000
 SHOP_CARTS = 10_000
 LOAD_CLIENT_SECONDS = 30
+# Turns each side of a side-by-side line gets, alternating: the machine's load moves within seconds.
+ALTERNATIONS = 3
 LOAD_CLIENT_PRODUCERS = 2
 # Only the 10 oldest records are visible at a time: a second consumer adds requests, not deletes.
 LOAD_CLIENT_CONSUMERS = 1
 # Alternating servers with metrics off and on, best of each: this machine's noise between runs is larger
 # than the cost measured.
 METRICS_COST_ROUNDS = 3
+# The client shares the two cores with the server: with two workers it competes for them.
+LOAD_CLIENT_WORKERS = (1, 2)
 
 
 def seeded_uuid(n: int) -> uuid.UUID:
@@ -62,30 +70,111 @@ def _memory_kib(pid: int, field: str) -> int:
 
 
 @contextmanager
-def _server(url: str, log: Path, **settings: str) -> Iterator[ServerProcess]:
+def _server(url: str, log: Path, workers: int = 1, **settings: str) -> Iterator[ServerProcess]:
     env = {"DB_POOL_SIZE": str(CONCURRENCY), "VALIDATE_RESPONSES": "false", **settings}
-    with ServerProcess(url, env=env, log_path=log) as server:
+    with ServerProcess(url, workers=workers, env=env, log_path=log) as server:
         yield server
 
 
-def load_table(url: str, log: Path, seconds: int) -> list[tuple[str, LoadResult, int]]:
-    """(operation, wrk result, records per request) for each hot operation."""
-    seed(url, SEEDED)
-    runs = [
-        ("GET /{uuid}", ("get", str(SEEDED)), 1),
-        ("GET /10", ("count",), 1),
-        ("DELETE /{uuid}", ("delete", str(SEEDED)), 1),
-        ("POST /new (batches of 100)", ("post",), 100),
-    ]
-    with _server(url, log) as server:
-        run_wrk(server.base_url, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=3)
-        return [
-            (
-                name,
-                run_wrk(server.base_url, "records.lua", *args, concurrency=CONCURRENCY, seconds=seconds),
-                n,
+@contextmanager
+def _yardstick(url: str, log: Path) -> Iterator[tuple[str, int]]:
+    """bench/yardstick.py as its own uvicorn process; yields its base URL and pid."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.yardstick", "--port", str(port)],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=output,
+            stderr=output,
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT_S
+            while True:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the yardstick did not start: see {log}")
+                try:
+                    if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            yield base_url, process.pid
+        finally:
+            process.terminate()
+            process.wait(timeout=15)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used, from /proc (fields 14 and 15 of its stat line)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Side(NamedTuple):
+    load: LoadResult
+    # The server's own CPU per request: what a neighbour on the shared cores barely moves.
+    cpu_us_per_request: float
+
+
+class SideBySide(NamedTuple):
+    """One operation measured on the service and on the yardstick, in alternating turns."""
+
+    name: str
+    ours: Side
+    yardstick: Side
+    per_request: int
+
+
+def _alternating(
+    server: tuple[str, int],
+    yardstick: tuple[str, int],
+    ours: Callable[[int], tuple[str, ...]],
+    theirs: Callable[[int], tuple[str, ...]],
+    seconds: int,
+) -> tuple[Side, Side]:
+    """Both sides in ALTERNATIONS turns each, so that a noisy neighbour lands on both alike."""
+    turn_s = max(1, seconds // ALTERNATIONS)
+    runs: tuple[list[LoadResult], list[LoadResult]] = ([], [])
+    cpu = [0.0, 0.0]
+    for turn in range(ALTERNATIONS):
+        for side, ((base, pid), args) in enumerate(((server, ours), (yardstick, theirs))):
+            before = cpu_seconds(pid)
+            runs[side].append(
+                run_wrk(base, "records.lua", *args(turn), concurrency=CONCURRENCY, seconds=turn_s)
             )
-            for name, args, n in runs
+            cpu[side] += cpu_seconds(pid) - before
+    loads = combined(runs[0]), combined(runs[1])
+    return (
+        Side(loads[0], 1e6 * cpu[0] / max(1, loads[0].requests)),
+        Side(loads[1], 1e6 * cpu[1] / max(1, loads[1].requests)),
+    )
+
+
+def load_table(url: str, log: Path, seconds: int) -> list[SideBySide]:
+    """Each hot records operation on the service and on the yardstick, in alternating turns."""
+    seed(url, SEEDED)
+    # Each turn deletes from its own range of seeded uuids, so that no turn deletes another's records.
+    share = SEEDED // (2 * ALTERNATIONS)
+    runs: list[tuple[str, Callable[[int], tuple[str, ...]], Callable[[int], tuple[str, ...]], int]] = [
+        ("GET /{uuid}", lambda _: ("get", str(SEEDED)), lambda _: ("get", str(SEEDED)), 1),
+        ("GET /10", lambda _: ("count",), lambda _: ("count",), 1),
+        (
+            "DELETE /{uuid}",
+            lambda turn: ("delete", str(turn * share)),
+            lambda turn: ("delete", str((ALTERNATIONS + turn) * share)),
+            1,
+        ),
+        ("POST /new (batches of 100)", lambda _: ("post",), lambda _: ("post",), 100),
+    ]
+    with _server(url, log) as server, _yardstick(url, log) as yardstick:
+        for base in (server.base_url, yardstick[0]):
+            run_wrk(base, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=3)
+        return [
+            SideBySide(
+                name, *_alternating((server.base_url, server.pid), yardstick, ours, theirs, seconds), n
+            )
+            for name, ours, theirs, n in runs
         ]
 
 
@@ -194,10 +283,10 @@ def stream_memory(url: str, log: Path) -> tuple[int, float, int]:
     return received, elapsed, peak - baseline
 
 
-def load_client_rates(url: str, log: Path, seconds: int) -> tuple[float, float, int]:
+def load_client_rates(url: str, log: Path, seconds: int, workers: int) -> tuple[float, float, int]:
     """Records inserted and deleted per second by `python -m loadclient`, and its error count."""
     seed(url, 0)
-    with _server(url, log) as server:
+    with _server(url, log, workers) as server:
         output = subprocess.run(
             [
                 sys.executable,
@@ -237,37 +326,90 @@ def print_table(title: str, rows: list[tuple[str, LoadResult, int]], seconds: in
         )
 
 
+def print_side_by_side(title: str, rows: list[SideBySide], seconds: int) -> None:
+    print(
+        f"\n{title} on PostgreSQL, 1 uvicorn worker each, concurrency {CONCURRENCY}, {seconds} s a side"
+        f" in {ALTERNATIONS} alternating turns; ours / yardstick (bench/yardstick.py: bare Starlette +"
+        " psycopg 3 + raw SQL) by requests/s and by the servers' CPU per request\n"
+    )
+    widths = (28, 10, 10, 9, 9, 9, 9, 9, 6, 6)
+    header = (
+        "operation",
+        "ours req/s",
+        "yard req/s",
+        "req ratio",
+        "ours µs",
+        "yard µs",
+        "CPU ratio",
+        "records/s",
+        "p50 ms",
+        "p99 ms",
+    )
+    cells = [
+        f"{h:<{w}}" if i == 0 else f"{h:>{w}}" for i, (h, w) in enumerate(zip(header, widths, strict=True))
+    ]
+    print("| " + " | ".join(cells) + " |")
+    print("|" + "|".join("-" * (width + 2) for width in widths) + "|")
+    for row in rows:
+        ours, theirs = row.ours, row.yardstick
+        figures = (
+            f"{ours.load.per_second:,.0f}",
+            f"{theirs.load.per_second:,.0f}",
+            f"{ours.load.per_second / theirs.load.per_second:.2f}",
+            f"{ours.cpu_us_per_request:,.0f}",
+            f"{theirs.cpu_us_per_request:,.0f}",
+            f"{theirs.cpu_us_per_request / ours.cpu_us_per_request:.2f}",
+            f"{ours.load.per_second * row.per_request:,.0f}",
+            f"{ours.load.p50_ms:.1f}",
+            f"{ours.load.p99_ms:.1f}",
+        )
+        cells = [f"{row.name:<{widths[0]}}"] + [f"{f:>{w}}" for f, w in zip(figures, widths[1:], strict=True)]
+        print("| " + " | ".join(cells) + " |")
+        if ours.load.errors or theirs.load.errors:
+            print(f"|   errors: ours {ours.load.errors}, yardstick {theirs.load.errors}")
+
+
+PARTS = ("records", "shop", "stream", "loadclient", "metrics", "chat")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=int, default=10, help="duration of each load run")
-    parser.add_argument("--only-metrics-cost", action="store_true", help="run only the metrics on/off line")
+    # No `choices`: Python 3.11's argparse checks an empty `*` list against them and refuses it.
+    parser.add_argument("parts", nargs="*", help=f"what to run, any of {', '.join(PARTS)} (default: all)")
     args = parser.parse_args()
+    parts = set(args.parts or PARTS)
+    if unknown := parts - set(PARTS):
+        parser.error(f"unknown part(s) {', '.join(sorted(unknown))}: choose from {', '.join(PARTS)}")
     log = Path(tempfile.mkdtemp(prefix="bench-")) / "server.log"
     with PostgresCluster() as cluster:
         url = cluster.create_database("bench")
         migrations.upgrade(url)
-        cost = metrics_cost(url, log, args.seconds)
-        if args.only_metrics_cost:
-            print_metrics_cost(cost, args.seconds)
-            return
-        rows = load_table(url, log, args.seconds)
-        shop_rows = shop_table(url, log, args.seconds)
-        streamed, stream_s, growth_kib = stream_memory(url, log)
-        inserts_per_s, deletes_per_s, client_errors = load_client_rates(url, log, LOAD_CLIENT_SECONDS)
-        chat_rows = chat_table(url, f"sqlite:///{log.parent / 'chat.sqlite3'}", log, args.seconds)
-    print_table("records API", rows, args.seconds)
-    print(
-        f"\nGET /all: {streamed:,} records in {stream_s:.1f} s; "
-        f"server peak memory growth {growth_kib / 1024:.1f} MB"
-    )
-    print(
-        f"load client ({LOAD_CLIENT_PRODUCERS} producers, {LOAD_CLIENT_CONSUMERS} consumers) for "
-        f"{LOAD_CLIENT_SECONDS} s: {inserts_per_s:,.0f} records/s inserted, {deletes_per_s:,.0f} records/s "
-        f"deleted, {client_errors} errors"
-    )
-    print_table("shop API (10,000 carts)", shop_rows, args.seconds)
-    print_metrics_cost(cost, args.seconds)
-    print_chat_table(chat_rows, args.seconds)
+        if "records" in parts:
+            print_side_by_side("records API", load_table(url, log, args.seconds), args.seconds)
+        if "stream" in parts:
+            streamed, stream_s, growth_kib = stream_memory(url, log)
+            print(
+                f"\nGET /all: {streamed:,} records in {stream_s:.1f} s; "
+                f"server peak memory growth {growth_kib / 1024:.1f} MB"
+            )
+        if "loadclient" in parts:
+            for workers in LOAD_CLIENT_WORKERS:
+                inserts_per_s, deletes_per_s, client_errors = load_client_rates(
+                    url, log, LOAD_CLIENT_SECONDS, workers
+                )
+                print(
+                    f"\nload client ({LOAD_CLIENT_PRODUCERS} producers, {LOAD_CLIENT_CONSUMERS} consumers) "
+                    f"for {LOAD_CLIENT_SECONDS} s, {workers} worker(s): {inserts_per_s:,.0f} records/s "
+                    f"inserted, {deletes_per_s:,.0f} records/s deleted, {client_errors} errors"
+                )
+        if "shop" in parts:
+            print_table("shop API (10,000 carts)", shop_table(url, log, args.seconds), args.seconds)
+        if "metrics" in parts:
+            print_metrics_cost(metrics_cost(url, log, args.seconds), args.seconds)
+        if "chat" in parts:
+            chat_sqlite = f"sqlite:///{log.parent / 'chat.sqlite3'}"
+            print_chat_table(chat_table(url, chat_sqlite, log, args.seconds), args.seconds)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 -- wrk script for the records API. Usage: wrk -t THREADS -s records.lua URL -- MODE SEEDED THREADS
 -- MODE: post (batches of 100 new records), get (GET /{uuid} of a seeded record), count (GET /10),
--- delete (DELETE /{uuid}, each seeded uuid once across all threads). Seeded uuids are
--- %08x-0000-4000-8000-000000000000 for 0 <= n < SEEDED.
+-- delete (DELETE /{uuid}, each seeded uuid once across all threads, from n = SEEDED upwards: the second
+-- argument is where deletes start). Seeded uuids are %08x-0000-4000-8000-000000000000 for 0 <= n < SEEDED.
 
 local threads = {}
 local counter = 0
@@ -45,7 +45,7 @@ function request()
    elseif mode == "count" then
       return wrk.format("GET", "/10")
    elseif mode == "delete" then
-      local n = tid + counter * thread_count
+      local n = seeded + tid + counter * thread_count
       counter = counter + 1
       return wrk.format("DELETE", seeded_path(n))
    end

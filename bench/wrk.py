@@ -54,3 +54,14 @@ def run_wrk(base_url: str, script: str, *args: str, concurrency: int, seconds: i
         p50_ms=figures["p50_us"] / 1000,
         p99_ms=figures["p99_us"] / 1000,
     )
+
+
+def combined(results: list[LoadResult]) -> LoadResult:
+    """Several runs as one: requests and time add up; the latencies are the worst run's."""
+    return LoadResult(
+        requests=sum(result.requests for result in results),
+        seconds=sum(result.seconds for result in results),
+        errors=sum(result.errors for result in results),
+        p50_ms=max(result.p50_ms for result in results),
+        p99_ms=max(result.p99_ms for result in results),
+    )

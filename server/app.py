@@ -24,10 +24,11 @@ from server import errors, metrics
 from server.chat.endpoint import ChatRoutes
 from server.chat.hub import ChatHub, create_hub
 from server.lifespan import lifespan_for
+from server.operations import OperationLayer, ParsedBodyValidator
 from server.paths import SPEC_PATH
 from server.settings import Settings
 from server.undeclared_methods import UndeclaredMethodGuard, declared_methods
-from server.validation import JsonBodyValidator, NamedParameterValidator
+from server.validation import NamedParameterValidator
 
 DOCS_PATHS = ("/openapi.json", "/openapi.yaml", "/ui")
 
@@ -52,7 +53,9 @@ def _middlewares(
     """Connexion's default stack less what this service does not use, with the chat's WebSocket in front.
 
     No operation declares security, so SecurityMiddleware only costs time; response validation buffers
-    and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it.
+    and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it. Our
+    OperationLayer answers every operation in place of Connexion's per-request decoration (see
+    server/operations.py); ContextMiddleware stays behind it for anything routing matched to no operation.
     WebSocket connections go straight to the chat: Connexion's layers serve HTTP only.
     """
     stack: list[Callable[..., ASGIApp]] = []
@@ -69,7 +72,7 @@ def _middlewares(
     ]
     if validate_responses:
         stack.append(ResponseValidationMiddleware)
-    stack += [LifespanMiddleware, ContextMiddleware]
+    stack += [LifespanMiddleware, OperationLayer, ContextMiddleware]
     return stack
 
 
@@ -97,7 +100,7 @@ def create_app(settings: Settings) -> AsyncApp:
         strict_validation=True,
         validator_map={
             "parameter": NamedParameterValidator,
-            "body": {"application/json": JsonBodyValidator},
+            "body": {"application/json": ParsedBodyValidator},
         },
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )

@@ -77,7 +77,9 @@ RECORDS_DELETED = Counter("records_deleted_total", "Records deleted by DELETE /{
 CHAT_CONNECTIONS_OPEN = Gauge(
     "chat_connections_open", "Chat WebSocket connections open", multiprocess_mode="livesum"
 )
-CHAT_MESSAGES_RELAYED = Counter("chat_messages_relayed_total", "Chat messages sent by clients and relayed to their room")
+CHAT_MESSAGES_RELAYED = Counter(
+    "chat_messages_relayed_total", "Chat messages sent by clients and relayed to their room"
+)
 
 
 class ChatMetrics:

@@ -54,6 +54,7 @@ carts = Table(
     Column("price", Double(), nullable=False, server_default="0"),
     Column("quantity", BigInteger(), nullable=False, server_default="0"),
     Index("carts_price", "price"),
+    Index("carts_quantity", "quantity"),
 )
 
 cart_items = Table(

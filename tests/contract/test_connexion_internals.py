@@ -1,8 +1,9 @@
 """The Connexion internals our modules extend still have the shape they were written against.
 
-server/validation.py overrides non-public methods of Connexion's validators and server/app.py rebuilds
-its default middleware list. pyproject.toml caps Connexion at the minor these were tested with; when the
-cap is raised, these tests say exactly what moved instead of letting requests fail in odd ways.
+server/validation.py overrides non-public methods of Connexion's validators, server/app.py rebuilds its
+default middleware list, and server/operations.py binds each operation's handler itself. pyproject.toml
+caps Connexion at the minor these were tested with; when the cap is raised, these tests say exactly what
+moved instead of letting requests fail in odd ways.
 """
 
 from __future__ import annotations
@@ -13,15 +14,21 @@ from typing import Any
 
 import connexion
 import pytest
+import yaml
 from connexion import AsyncApp
+from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.routing import RoutingMiddleware
+from connexion.operations import AbstractOperation, OpenAPIOperation
+from connexion.uri_parsing import OpenAPIURIParser
 from connexion.validators import AbstractRequestBodyValidator, JSONRequestBodyValidator, ParameterValidator
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.operations import CONNEXION_SHAPE, OperationLayer, check_connexion_shape
 from server.paths import SPEC_PATH
+from tests.utils.app import app_client
 
 TESTED = "3.3"
 
@@ -109,3 +116,47 @@ def test_routing_records_the_matched_operation_id_in_the_scope() -> None:
         seen == ["server.handlers.health.healthz"],
         "the matched operation id in scope['extensions']['connexion_routing']['operation_id']",
     )
+
+
+# Set on instances by Connexion's __init__: the layer checks them when the app starts (second test).
+SET_IN_INIT = {"operations", "next_app", "base_path", "apis", "app"}
+
+
+def _contract_operation_ids() -> set[str]:
+    contract = yaml.safe_load(SPEC_PATH.read_text())
+    return {
+        operation["operationId"]
+        for methods in contract["paths"].values()
+        for method, operation in methods.items()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+
+
+def test_connexion_still_has_every_attribute_the_operation_layer_uses() -> None:
+    targets: dict[str, object] = {
+        "AbstractOperation": OpenAPIOperation,
+        "RoutedAPI": RoutedAPI,
+        "RoutedMiddleware": RoutedMiddleware,
+        "URIParser": OpenAPIURIParser,
+        "JSONRequestBodyValidator": JSONRequestBodyValidator,
+    }
+    assert issubclass(OpenAPIOperation, AbstractOperation)
+    assert set(targets) == set(CONNEXION_SHAPE)
+    for name, target in targets.items():
+        class_level = [a for a in CONNEXION_SHAPE[name] if a not in SET_IN_INIT]
+        missing = [attribute for attribute in class_level if not hasattr(target, attribute)]
+        assert missing == [], f"Connexion's {name} lost {missing}: review server/operations.py"
+    check_connexion_shape("URIParser", OpenAPIURIParser([], {}))
+
+
+def test_our_layer_answers_every_operation_of_the_contract(empty_database: Callable[[str, str], str]) -> None:
+    with app_client(empty_database("sqlite", "internals")) as client:
+        assert client.get("/healthz").status_code == 200
+        app = client.app
+        assert isinstance(app, AsyncApp)
+        stack = app.middleware.middleware_stack
+        layers = [app for app in stack if isinstance(app, OperationLayer)]
+        assert len(layers) == 1, "OperationLayer is not in the middleware stack"
+        # Connexion keys operations by the resolved handler's dotted name.
+        bound = {operation_id.rsplit(".", 1)[-1] for operation_id in layers[0].bound_operation_ids()}
+        assert bound == _contract_operation_ids()
