@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
             log_config=log_config(settings.log_level, settings.log_format),
             access_log=settings.log_level in ("info", "debug"),
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            # What the app cannot bound itself; header size and header read time are the reverse
+            # proxy's (README, "Guarantees and limits").
+            limit_concurrency=settings.limit_concurrency,
+            timeout_keep_alive=settings.keep_alive_s,
         )
     return 0
 

@@ -6,9 +6,7 @@ from collections.abc import Callable
 from functools import partial
 
 from connexion import AsyncApp
-from connexion.exceptions import BadRequestProblem
 from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
@@ -18,11 +16,13 @@ from connexion.options import SwaggerUIOptions
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import errors
+from server.errors import CancelledRequestGuard, ProblemMiddleware
 from server.lifespan import lifespan_for
+from server.limits import RequestLimits
+from server.media_types import MediaTypeGuard, consumed_media_types
 from server.paths import SPEC_PATH
+from server.route_guard import RouteGuard, declared_paths
 from server.settings import Settings
-from server.undeclared_methods import UndeclaredMethodGuard, declared_methods
 from server.validation import JsonBodyValidator, NamedParameterValidator
 
 DOCS_PATHS = ("/openapi.json", "/openapi.yaml", "/ui")
@@ -42,21 +42,30 @@ class DocsMiddleware(SwaggerUIMiddleware):
             await self.app(scope, receive, send)
 
 
-def _middlewares(validate_responses: bool) -> list[Callable[..., ASGIApp]]:
-    """Connexion's default stack less what this service does not use.
+def _middlewares(settings: Settings) -> list[Callable[..., ASGIApp]]:
+    """Connexion's default stack less what this service does not use, plus our request guards.
 
     No operation declares security, so SecurityMiddleware only costs time; response validation buffers
     and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it.
+    ProblemMiddleware takes the place of Connexion's ExceptionMiddleware: every error in our shape.
     """
+    limits = partial(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        body_read_timeout_s=settings.body_read_timeout_s,
+    )
     stack: list[Callable[..., ASGIApp]] = [
+        CancelledRequestGuard,
         ServerErrorMiddleware,
-        ExceptionMiddleware,
-        partial(UndeclaredMethodGuard, declared=declared_methods(SPEC_PATH)),
+        ProblemMiddleware,
+        limits,
+        partial(RouteGuard, declared=declared_paths(SPEC_PATH)),
         DocsMiddleware,
         RoutingMiddleware,
+        partial(MediaTypeGuard, consumed=consumed_media_types(SPEC_PATH)),
         RequestValidationMiddleware,
     ]
-    if validate_responses:
+    if settings.validate_responses:
         stack.append(ResponseValidationMiddleware)
     stack += [LifespanMiddleware, ContextMiddleware]
     return stack
@@ -65,8 +74,8 @@ def _middlewares(validate_responses: bool) -> list[Callable[..., ASGIApp]]:
 def create_app(settings: Settings) -> AsyncApp:
     app = AsyncApp(
         __name__,
-        lifespan=lifespan_for(settings.database_url, settings.db_pool_size),
-        middlewares=_middlewares(settings.validate_responses),
+        lifespan=lifespan_for(settings),
+        middlewares=_middlewares(settings),
     )
     app.add_api(
         SPEC_PATH,
@@ -78,7 +87,4 @@ def create_app(settings: Settings) -> AsyncApp:
         },
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
-    app.add_error_handler(BadRequestProblem, errors.unprocessable)
-    for error in errors.DATABASE_UNAVAILABLE:
-        app.add_error_handler(error, errors.database_unavailable)
     return app

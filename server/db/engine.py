@@ -10,11 +10,17 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
+import logging
+import os
+import select
+import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, ClassVar
 
 import psycopg
+from psycopg.pq import ConnStatus
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
@@ -23,9 +29,25 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.sql import ClauseElement, Executable
 
 from server.db.urls import async_url
+from server.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a request waits for a pooled connection before it answers 503.
 POOL_TIMEOUT_S = 5.0
+# The client-side deadline of a checkout is the server-side statement_timeout plus this margin, so that a
+# live server always reports its own timeout first and the deadline only fires on a frozen or lost one.
+DEADLINE_MARGIN_S = 1.0
+# A transaction left idle (a client that stopped mid-way) is ended by PostgreSQL after this long.
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
+# New connections give up on an unanswering server after this long (libpq's connect_timeout, seconds).
+CONNECT_TIMEOUT_S = 3
+
+
+class DatabaseDeadlineExceeded(Exception):
+    """A database call outlived its client-side deadline: the server is frozen or out of reach."""
+
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Row = Sequence[Any]
@@ -47,9 +69,6 @@ class Queries(abc.ABC):
         rows = await self.all(statement, params)
         return rows[0] if rows else None
 
-    @abc.abstractmethod
-    def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]: ...
-
 
 class Database(abc.ABC):
     dialect: str
@@ -68,12 +87,9 @@ class Database(abc.ABC):
     def transaction(self) -> AbstractAsyncContextManager[Queries]:
         """A transaction that commits when the block ends and rolls back when it raises."""
 
-    @abc.abstractmethod
-    def snapshot(self) -> AbstractAsyncContextManager[Queries]:
-        """A connection on which a long read sees one snapshot without blocking writers."""
-
-    async def ping(self) -> None:
-        async with self.autocommit() as queries:
+    async def ping(self, deadline_s: float) -> None:
+        """Raise unless the database answers a trivial query within deadline_s."""
+        async with asyncio.timeout(deadline_s), self.autocommit() as queries:
             await queries.all(text("SELECT 1"))
 
     @abc.abstractmethod
@@ -83,10 +99,10 @@ class Database(abc.ABC):
     async def close(self) -> None: ...
 
 
-def open_database(database_url: str | None, pool_size: int) -> Database:
-    url = async_url(database_url)
+def open_database(settings: Settings) -> Database:
+    url = async_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
-        return PostgresDatabase(url.set(drivername="postgresql").render_as_string(False), pool_size)
+        return PostgresDatabase(url.set(drivername="postgresql").render_as_string(False), settings)
     return SqliteDatabase(create_async_engine(url))
 
 
@@ -126,24 +142,67 @@ class _PsycopgQueries(Queries):
         cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
         return await cursor.fetchone()
 
-    async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:
-        self._count()
-        sql, values = self._sql(statement, None)
-        async with self._connection.cursor(name="stream") as cursor:
-            await cursor.execute(sql, values)  # type: ignore[arg-type]
-            while chunk := await cursor.fetchmany(chunk_rows):
-                yield chunk
+
+def _is_stale(connection: psycopg.AsyncConnection[Any]) -> bool:
+    """Whether an idle pooled connection was closed by the server, found without a round trip.
+
+    An idle connection has nothing to read unless the server spoke: after a restart or a termination it
+    sent an error and closed. Reading that marks the connection bad, and the pool then replaces it. One
+    `select` costs microseconds where psycopg_pool's own check is a round trip per checkout.
+    """
+    pgconn = connection.pgconn
+    if pgconn.status != ConnStatus.OK:
+        return True
+    readable, _, _ = select.select([pgconn.socket], [], [], 0)
+    if not readable:
+        return False
+    try:
+        pgconn.consume_input()
+    except psycopg.OperationalError:
+        return True
+    return pgconn.status != ConnStatus.OK
+
+
+def _sever(connection: psycopg.AsyncConnection[Any], deadline_s: float) -> None:
+    """End a call on a connection that outlived its deadline, at once.
+
+    Cancelling the waiting task instead makes psycopg ask the server to cancel the query and wait for it,
+    up to 10 s more on a frozen server (`/readyz` took 12 s with a 2 s timeout). Shutting the socket down
+    makes the pending read end with an error now, and the pool discards the connection.
+    """
+    logger.warning("a database call outlived its %.1f s deadline: closing its connection", deadline_s)
+    try:
+        descriptor = os.dup(connection.pgconn.socket)
+    except (OSError, psycopg.OperationalError):
+        return
+    with socket.socket(fileno=descriptor) as sock, contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class PostgresDatabase(Database):
+    """A psycopg pool that grows with load up to DB_POOL_SIZE and shrinks back when idle.
+
+    Every connection runs with a server-side statement_timeout and an idle-in-transaction timeout, and
+    every checkout with a client-side deadline that cuts the connection if the server stops answering.
+    A stale connection (the server restarted since it was last used) is found and replaced at checkout.
+    """
+
     dialect = "postgresql"
 
-    def __init__(self, conninfo: str, pool_size: int) -> None:
+    def __init__(self, conninfo: str, settings: Settings) -> None:
+        statement_timeout_ms = round(settings.db_statement_timeout_s * 1000)
+        self._deadline_s = settings.db_statement_timeout_s + DEADLINE_MARGIN_S
         self._pool = AsyncConnectionPool(
             conninfo,
-            min_size=pool_size,
-            max_size=pool_size,
-            kwargs={"autocommit": True},
+            min_size=min(settings.db_pool_min_size, settings.db_pool_size),
+            max_size=settings.db_pool_size,
+            max_idle=settings.db_pool_max_idle_s,
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": CONNECT_TIMEOUT_S,
+                "options": f"-c statement_timeout={statement_timeout_ms} "
+                f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",
+            },
             timeout=POOL_TIMEOUT_S,
             open=False,
         )
@@ -155,19 +214,42 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self._pool.close()
 
+    async def _checkout(self, timeout_s: float) -> psycopg.AsyncConnection[Any]:
+        # Every stale connection met is discarded (the pool opens a replacement), so after an outage the
+        # first request flushes them all and is served on a fresh connection instead of answering 503.
+        for _ in range(self._pool.max_size + 1):
+            connection = await self._pool.getconn(timeout_s)
+            if not _is_stale(connection):
+                return connection
+            await self._pool.putconn(connection)
+        return await self._pool.getconn(timeout_s)
+
+    @asynccontextmanager
+    async def _connection(
+        self, deadline_s: float | None = None
+    ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        deadline_s = deadline_s or self._deadline_s
+        connection = await self._checkout(min(deadline_s, POOL_TIMEOUT_S))
+        watchdog = asyncio.get_running_loop().call_later(deadline_s, _sever, connection, deadline_s)
+        try:
+            yield connection
+        finally:
+            watchdog.cancel()
+            await self._pool.putconn(connection)
+
     @asynccontextmanager
     async def autocommit(self) -> AsyncIterator[Queries]:
-        async with self._pool.connection() as connection:
+        async with self._connection() as connection:
             yield _PsycopgQueries(self, connection)
+
+    async def ping(self, deadline_s: float) -> None:
+        async with self._connection(deadline_s) as connection:
+            await connection.execute("SELECT 1")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
-        async with self._pool.connection() as connection, connection.transaction():
+        async with self._connection() as connection, connection.transaction():
             yield _PsycopgQueries(self, connection)
-
-    def snapshot(self) -> AbstractAsyncContextManager[Queries]:
-        # Server-side cursors live inside a transaction.
-        return self.transaction()
 
 
 class _SqlAlchemyQueries(Queries):
@@ -179,12 +261,6 @@ class _SqlAlchemyQueries(Queries):
         self._count()
         result = await self._connection.execute(statement, params)  # type: ignore[arg-type]
         return list(result.all()) if result.returns_rows else []
-
-    async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:
-        self._count()
-        result = await self._connection.stream(statement.execution_options(yield_per=chunk_rows))
-        async for chunk in result.partitions(chunk_rows):
-            yield chunk
 
 
 class SqliteDatabase(Database):
@@ -238,8 +314,3 @@ class SqliteDatabase(Database):
     async def transaction(self) -> AsyncIterator[Queries]:
         async with self._write_lock, self._engine.begin() as connection:
             yield _SqlAlchemyQueries(self, connection)
-
-    def snapshot(self) -> AbstractAsyncContextManager[Queries]:
-        # A single SELECT is its own snapshot in WAL mode; a transaction would be BEGIN IMMEDIATE and
-        # shut writers out for as long as the stream runs.
-        return self.autocommit()

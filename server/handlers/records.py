@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Message, Send
 
 from server.db import records as store
 from server.db.engine import Database
 from server.lifespan import current_database
 from server.responses import json_response, problem
 
+logger = logging.getLogger(__name__)
+
 _UUID_LENGTH = 36
+# A reader of GET /all that accepts no chunk (5000 records, about 300 kB) for this long is cut off, so
+# that a client that stopped reading does not keep a socket and a paused stream forever.
+STREAM_SEND_TIMEOUT_S = 30.0
 
 
 def _as_json(record: store.Record) -> dict[str, Any]:
@@ -28,7 +36,6 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
     if outcome is store.BatchOutcome.CONFLICT:
         return problem(
             409,
-            "Conflict",
             "a uuid of the batch already exists with other content or repeats inside the batch; "
             "nothing was stored",
         )
@@ -36,8 +43,35 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
     return json_response([_as_json(record) for record in stored], status)
 
 
+class _BoundedSendStream(StreamingResponse):
+    """A stream that ends, visibly broken, when its reader takes more than STREAM_SEND_TIMEOUT_S a chunk.
+
+    Stopping without the final empty chunk makes uvicorn close the connection, so the client sees a
+    truncated chunked body (a transport error), never a complete-looking 200.
+    """
+
+    async def stream_response(self, send: Send) -> None:
+        async def bounded_send(message: Message) -> None:
+            async with asyncio.timeout(STREAM_SEND_TIMEOUT_S):
+                await send(message)
+
+        try:
+            await super().stream_response(bounded_send)
+        except TimeoutError:
+            logger.warning("GET /all: the client read nothing for %.0f s; stream cut", STREAM_SEND_TIMEOUT_S)
+
+
 async def list_all() -> Response:
-    return StreamingResponse(_json_array(current_database()), media_type="application/json")
+    chunks = _json_array(current_database())
+    # The first page is read before the 200 is sent, so that an unreachable database is a 503.
+    first = await anext(chunks)
+    return _BoundedSendStream(_after(first, chunks), media_type="application/json")
+
+
+async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
 
 
 async def _json_array(db: Database) -> AsyncIterator[bytes]:
@@ -67,4 +101,4 @@ async def delete_by_key(key: str) -> Response:
 
 
 def _not_found(key: str) -> Response:
-    return problem(404, "Not Found", f"no record with uuid {key}")
+    return problem(404, f"no record with uuid {key}")
