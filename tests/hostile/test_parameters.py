@@ -1,7 +1,7 @@
 """Path ids and query numbers are written as in JSON, finite, or answered 422; no redirect is built from Host.
 
-Python's int() and float() accept `+5`, `05`, `1_0`, ` 5`, `\\uff15`, `NaN`, `Infinity` and overflow `1e309`
-to infinity: the contract's integer and number types accept none of them.
+Python's int() and float() accept `+5`, `05`, `1_0`, ` 5`, fullwidth digits (U+FF15), `NaN`, `Infinity`,
+and overflow `1e309` to infinity: the contract's integer and number types accept none of them.
 """
 
 from __future__ import annotations
