@@ -73,11 +73,7 @@ class RouteGuard:
     def __init__(self, app: ASGIApp, *, declared: list[DeclaredPath]) -> None:
         self.app = app
         self.literal = {entry.path: entry for entry in declared if "{" not in entry.path}
-        self.templated = [
-            (_template_pattern(entry.path), entry)
-            for entry in declared
-            if "{" in entry.path
-        ]
+        self.templated = [(_template_pattern(entry.path), entry) for entry in declared if "{" in entry.path]
 
     def _match(self, path: str) -> tuple[DeclaredPath, dict[str, str]] | None:
         entry = self.literal.get(path)
