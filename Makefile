@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 COVERED := --cov=server --cov=loadclient
 COVERAGE_FLOOR := 90
 
-.PHONY: install run test test-fast lint format bench migrate serve generate-client lock
+.PHONY: install run test test-fast lint format bench migrate serve generate-client lock fuzz
 
 $(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,7 @@ test-fast: install
 
 bench: install
 	$(PY) -m bench
+
+# Schemathesis over the whole contract, every phase and check; reports under reports/ (FUZZ_ARGS: --seed N).
+fuzz: install
+	$(PY) -m scripts.fuzz $(FUZZ_ARGS)

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     body_read_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     # uvicorn: most connections and requests at once per worker (beyond: 503), and idle keep-alive.
     limit_concurrency: Annotated[int, Field(ge=1)] = 1000
-    keep_alive_s: Annotated[float, Field(gt=0)] = 5.0
+    keep_alive_s: Annotated[int, Field(ge=1)] = 5
     # Validating every response costs a buffer and a re-validation: on in tests, off by default.
     validate_responses: bool = False
 
