@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import AsyncGenerator
 from typing import Any, ClassVar
 
 import jsonschema_rs
@@ -173,18 +172,15 @@ class JsonBodyValidator(JSONRequestBodyValidator):
                 raise ClientDisconnect
             messages.append(message)
             more_body = message.get("more_body", False)
-        body = parse_json_body(b"".join(message.get("body", b"") for message in messages))
-        self._validate(body)
+        raw = b"".join(message.get("body", b"") for message in messages)
+        if raw:
+            # A literal `null` is a body, and the schema judges it.
+            self._validate(parse_json_body(raw))
+        elif self._required:
+            raise BadRequestProblem(detail="request body must not be empty")
         return self._insert_messages(receive, messages=messages), scope
 
-    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
-        return parse_json_body(b"".join([message async for message in stream]))
-
     def _validate(self, body: Any) -> None:
-        if body is None:
-            if self._nullable or not self._required:
-                return
-            raise BadRequestProblem(detail="request body must not be empty")
         try:
             self._schema_validator().validate(body)
         except jsonschema_rs.ValidationError as error:

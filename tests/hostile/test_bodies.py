@@ -128,3 +128,25 @@ def test_a_body_that_arrives_too_slowly_answers_408(small_limits_server: ServerP
     assert_problem(answer, 408, "did not arrive")
     assert SHORT_BODY_READ_TIMEOUT_S <= elapsed < SHORT_BODY_READ_TIMEOUT_S + 1
     assert_still_serving(small_limits_server.base_url)
+
+
+@pytest.mark.parametrize(
+    ("body", "mentions"),
+    [
+        (b"", "must not be empty"),
+        (b"null", "null is not of type"),
+        (b"   ", "not valid JSON"),
+        (b'\xef\xbb\xbf{"name": "n", "price": 1}', "not valid JSON"),
+        ('{"name": "é", "price": 1}'.encode("latin-1"), "not valid JSON"),
+        ('{"name": "n", "price": 1}'.encode("utf-16"), "not valid JSON"),
+        (b'{"name": "n", "price": 1e309}', "not valid JSON"),
+        (b'{"name": "n", "price": NaN}', "not valid JSON"),
+        (b'{"name": "n\\ud800", "price": 1}', "not valid JSON"),
+    ],
+)
+def test_a_body_that_is_not_one_valid_json_value_answers_422(
+    live_server: ServerProcess, body: bytes, mentions: str
+) -> None:
+    response = httpx.post(f"{live_server.base_url}/item", content=body, headers=JSON)
+    assert_problem(response, 422, mentions)
+    assert_still_serving(live_server.base_url)
