@@ -1,14 +1,17 @@
-"""Each worker's pool grows with load up to DB_POOL_SIZE and shrinks back to DB_POOL_MIN_SIZE when idle."""
+"""Each worker's pool grows with load up to DB_POOL_SIZE and shrinks back to DB_POOL_MIN_SIZE when idle;
+a pool the server cannot admit whole is reported and keeps serving on what it has."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
+from server.db import migrations
 from tests.utils.postgres import PostgresCluster
 from tests.utils.server import ServerProcess
 
@@ -49,3 +52,18 @@ async def test_the_pool_grows_to_its_maximum_and_shrinks_when_idle(cluster: Post
         idle = await asyncio.to_thread(_shrunk_to, url, MIN_SIZE, 15.0)
     assert MIN_SIZE < peak <= MAX_SIZE
     assert idle == MIN_SIZE
+
+
+async def test_a_pool_larger_than_the_server_allows_is_reported_and_keeps_serving(tmp_path: Path) -> None:
+    settings = {"max_connections": "4", "superuser_reserved_connections": "0"}
+    with PostgresCluster(settings) as small:
+        url = small.create_database("service")
+        migrations.upgrade(url)
+        log = tmp_path / "server.log"
+        with ServerProcess(url, env={"DB_POOL_SIZE": "8", "DB_POOL_MIN_SIZE": "1"}, log_path=log) as server:
+            async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
+                batch = [{"text": "x" * 100}] * 500
+                burst = await asyncio.gather(*(client.post("/new", json=batch) for _ in range(32)))
+    assert {response.status_code for response in burst} == {201}
+    # The server's own refusal, in the service's log format, names the cause.
+    assert "too many clients" in log.read_text()
