@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import AsyncIterator, Sequence
 from typing import NamedTuple
@@ -12,7 +13,7 @@ from sqlalchemy import ARRAY, Uuid, any_, bindparam, cast, column, delete, func,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
-from server.db.engine import Database
+from server.db.engine import Database, Row
 from server.db.models import records
 
 STREAM_CHUNK_ROWS = 5000
@@ -139,6 +140,11 @@ async def delete_record(db: Database, uuid: UUID) -> Record | None:
     return None if row is None else Record(*row)
 
 
+async def _page_after(db: Database, after: int) -> list[Row]:
+    async with db.autocommit() as queries:
+        return await queries.all(_select_page_after, {"after": after, "count": STREAM_CHUNK_ROWS})
+
+
 async def stream_all_records(db: Database) -> AsyncIterator[Sequence[Record]]:
     """Every record, oldest first, in chunks of one short query each.
 
@@ -147,8 +153,10 @@ async def stream_all_records(db: Database) -> AsyncIterator[Sequence[Record]]:
     """
     after = 0
     while True:
-        async with db.autocommit() as queries:
-            rows = await queries.all(_select_page_after, {"after": after, "count": STREAM_CHUNK_ROWS})
+        # A reader that disconnects cancels the stream. Shielded, the page's query finishes (within its
+        # deadline) and its connection returns to the pool; cancelled mid-query, psycopg's cancellation
+        # was itself interrupted and the connection discarded, one per disconnecting reader.
+        rows = await asyncio.shield(_page_after(db, after))
         if rows:
             yield [Record(uuid, text) for _, uuid, text in rows]
         if len(rows) < STREAM_CHUNK_ROWS:

@@ -1,11 +1,14 @@
-"""Clients that start GET /all and never read hold no database connection: everything else is served."""
+"""Clients that start GET /all and never read hold no database connection: everything else is served; and
+clients that leave mid-stream cost no connection."""
 
 from __future__ import annotations
 
 import socket
+import struct
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import psycopg
@@ -24,18 +27,23 @@ RECORDS = 200_000
 
 
 @pytest.fixture
-def server(database_url: str) -> Iterator[ServerProcess]:
-    with ServerProcess(database_url, env={"DB_POOL_SIZE": str(POOL_SIZE)}) as process:
+def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    env = {"DB_POOL_SIZE": str(POOL_SIZE)}
+    with ServerProcess(database_url, env=env, log_path=tmp_path / "server.log") as process:
         yield process
 
 
-def test_stalled_get_all_readers_do_not_take_the_pool(database_url: str, server: ServerProcess) -> None:
+def _fill(database_url: str) -> None:
     with psycopg.connect(database_url) as connection:
         connection.execute(
             "INSERT INTO records (uuid, text) SELECT gen_random_uuid(), repeat('x', 16) "
             "FROM generate_series(1, %s)",
             (RECORDS,),
         )
+
+
+def test_stalled_get_all_readers_do_not_take_the_pool(database_url: str, server: ServerProcess) -> None:
+    _fill(database_url)
     with ExitStack() as stack:
         stalled: list[socket.socket] = []
         for _ in range(STALLED_READERS):
@@ -53,3 +61,20 @@ def test_stalled_get_all_readers_do_not_take_the_pool(database_url: str, server:
                 "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction'"
             ).fetchone()
         assert busy == (0,)
+
+
+def test_readers_that_leave_mid_stream_cost_no_connection(
+    database_url: str, server: ServerProcess, tmp_path: Path
+) -> None:
+    _fill(database_url)
+    for _ in range(STALLED_READERS):
+        with connect(server.base_url) as sock:
+            sock.sendall(request_head("GET", "/all", {}))
+            sock.recv(65536)
+            # Reset rather than close: the server learns at once that its reader is gone.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    time.sleep(0.5)
+    assert_still_serving(server.base_url)
+    log = (tmp_path / "server.log").read_text()
+    assert "discarding" not in log
+    assert "Traceback" not in log
