@@ -1,5 +1,6 @@
-"""Idle connections are bounded per worker: past LIMIT_CONCURRENCY uvicorn answers 503 instead of serving,
-and idle keep-alive connections are closed after KEEP_ALIVE_S."""
+"""Past LIMIT_CONCURRENCY open connections uvicorn refuses a request with 503 instead of queueing it, and
+an idle keep-alive connection is closed after KEEP_ALIVE_S. (A connection that never sends a request is
+never timed out by uvicorn: the reverse proxy bounds those.)"""
 
 from __future__ import annotations
 
