@@ -66,3 +66,21 @@ def test_a_trailing_slash_answers_404_without_a_redirect(live_server: ServerProc
 
 def test_swagger_ui_still_answers_under_its_slash(live_server: ServerProcess) -> None:
     assert httpx.get(f"{live_server.base_url}/ui/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/item/9223372036854775807"),
+        ("PUT", "/item/9223372036854775807"),
+        ("DELETE", "/item/2147483648"),
+        ("GET", "/cart/9223372036854775807"),
+        ("POST", "/cart/9223372036854775807/add/9223372036854775807"),
+    ],
+)
+def test_the_largest_ids_the_contract_allows_are_simply_not_found(
+    live_server: ServerProcess, method: str, path: str
+) -> None:
+    body = {"name": "n", "price": 1.0} if method == "PUT" else None
+    assert_problem(httpx.request(method, f"{live_server.base_url}{path}", json=body), 404)
+    assert_still_serving(live_server.base_url)
