@@ -26,7 +26,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql import Executable
 
 from server.db.urls import async_url
 from server.settings import Settings
@@ -107,9 +107,9 @@ def open_database(settings: Settings) -> Database:
 
 
 class _PsycopgQueries(Queries):
-    _dialect = PGDialect_psycopg()
+    _dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]
     # Statements are module-level constants: compile each once, holding it so its id stays unique.
-    _compiled: ClassVar[dict[int, tuple[ClauseElement, str, dict[str, Any]]]] = {}
+    _compiled: ClassVar[dict[int, tuple[Executable, str, dict[str, Any]]]] = {}
 
     def __init__(self, database: Database, connection: psycopg.AsyncConnection[Any]) -> None:
         super().__init__(database)
@@ -121,7 +121,7 @@ class _PsycopgQueries(Queries):
         if entry is None:
             # No column_keys: an INSERT renders only the values it names, the rest take their defaults.
             compiled = statement.compile(dialect=cls._dialect, column_keys=[])  # type: ignore[attr-defined]
-            entry = (statement, str(compiled), dict(compiled.params))  # type: ignore[arg-type]
+            entry = (statement, str(compiled), dict(compiled.params))
             cls._compiled[id(statement)] = entry
         _, sql, defaults = entry
         if params is None:
@@ -133,13 +133,13 @@ class _PsycopgQueries(Queries):
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         self._count()
         sql, values = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
+        cursor = await self._connection.execute(sql, values)
         return await cursor.fetchall() if cursor.description else []
 
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
         self._count()
         sql, values = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values)  # type: ignore[arg-type]
+        cursor = await self._connection.execute(sql, values)
         return await cursor.fetchone()
 
 
@@ -255,7 +255,7 @@ class _SqlAlchemyQueries(Queries):
 
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         self._count()
-        result = await self._connection.execute(statement, params)  # type: ignore[arg-type]
+        result = await self._connection.execute(statement, params)
         return list(result.all()) if result.returns_rows else []
 
 
