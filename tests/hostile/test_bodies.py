@@ -121,8 +121,9 @@ def test_a_chunked_body_past_the_limit_answers_413_while_it_streams(
 @pytest.mark.slow
 def test_a_body_that_arrives_too_slowly_answers_408(small_limits_server: ServerProcess) -> None:
     with connect(small_limits_server.base_url) as sock:
-        sock.sendall(request_head("POST", "/new", {**JSON, "Content-Length": "100"}) + b"[")
+        # Timed from before the request is sent: the server's clock starts when it first reads the body.
         started = time.monotonic()
+        sock.sendall(request_head("POST", "/new", {**JSON, "Content-Length": "100"}) + b"[")
         answer = as_httpx(read_answer(sock))
         elapsed = time.monotonic() - started
     assert_problem(answer, 408, "did not arrive")
