@@ -41,7 +41,7 @@ def lifespan_for(settings: Settings) -> Callable[[Any], AbstractAsyncContextMana
         loop = asyncio.get_running_loop()
         _databases[loop] = db
         try:
-            yield {"db": db}
+            yield {"db": db, "settings": settings}
         finally:
             del _databases[loop]
             await db.close()

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
     # A request body must arrive whole within this many seconds of its first byte being awaited (408).
     body_read_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    # A GET /all reader that accepts no chunk (5000 records, about 300 kB) for this long is cut off.
+    stream_send_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     # uvicorn: most connections and requests at once per worker (beyond: 503), and idle keep-alive.
     limit_concurrency: Annotated[int, Field(ge=1)] = 1000
     keep_alive_s: Annotated[int, Field(ge=1)] = 5

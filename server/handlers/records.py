@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from connexion import request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Message, Send
 
@@ -20,9 +21,6 @@ from server.responses import json_response, problem
 logger = logging.getLogger(__name__)
 
 _UUID_LENGTH = 36
-# A reader of GET /all that accepts no chunk (5000 records, about 300 kB) for this long is cut off, so
-# that a client that stopped reading does not keep a socket and a paused stream forever.
-STREAM_SEND_TIMEOUT_S = 30.0
 
 
 def _as_json(record: store.Record) -> dict[str, Any]:
@@ -44,28 +42,35 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
 
 
 class _BoundedSendStream(StreamingResponse):
-    """A stream that ends, visibly broken, when its reader takes more than STREAM_SEND_TIMEOUT_S a chunk.
+    """A stream that ends, visibly broken, when its reader accepts no chunk for `send_timeout_s`.
 
-    Stopping without the final empty chunk makes uvicorn close the connection, so the client sees a
-    truncated chunked body (a transport error), never a complete-looking 200.
+    A client that stopped reading would otherwise keep a socket and a paused stream forever. Stopping
+    without the final empty chunk makes uvicorn close the connection, so the client sees a truncated
+    chunked body (a transport error), never a complete-looking 200.
     """
+
+    def __init__(self, content: AsyncIterator[bytes], send_timeout_s: float) -> None:
+        super().__init__(content, media_type="application/json")
+        self.send_timeout_s = send_timeout_s
 
     async def stream_response(self, send: Send) -> None:
         async def bounded_send(message: Message) -> None:
-            async with asyncio.timeout(STREAM_SEND_TIMEOUT_S):
+            async with asyncio.timeout(self.send_timeout_s):
                 await send(message)
 
         try:
             await super().stream_response(bounded_send)
         except TimeoutError:
-            logger.warning("GET /all: the client read nothing for %.0f s; stream cut", STREAM_SEND_TIMEOUT_S)
+            logger.warning("GET /all: the client read nothing for %.0f s; stream cut", self.send_timeout_s)
 
 
 async def list_all() -> Response:
     chunks = _json_array(current_database())
     # The first page is read before the 200 is sent, so that an unreachable database is a 503.
     first = await anext(chunks)
-    return _BoundedSendStream(_after(first, chunks), media_type="application/json")
+    # Read once per stream, where the per-request hot paths find the database by their loop instead.
+    send_timeout_s = request.state.settings.stream_send_timeout_s
+    return _BoundedSendStream(_after(first, chunks), send_timeout_s)
 
 
 async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

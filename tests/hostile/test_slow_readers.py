@@ -78,3 +78,23 @@ def test_readers_that_leave_mid_stream_cost_no_connection(
     log = (tmp_path / "server.log").read_text()
     assert "discarding" not in log
     assert "Traceback" not in log
+
+
+def test_a_reader_that_accepts_nothing_is_cut_off_after_the_send_timeout(
+    database_url: str, tmp_path: Path
+) -> None:
+    _fill(database_url)
+    env = {"STREAM_SEND_TIMEOUT_S": "1"}
+    with ServerProcess(database_url, env=env, log_path=tmp_path / "cut.log") as server:
+        with connect(server.base_url) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.sendall(request_head("GET", "/all", {}))
+            time.sleep(3.0)
+            received = b""
+            while chunk := sock.recv(1 << 20):
+                received += chunk
+        assert_still_serving(server.base_url)
+    assert received.startswith(b"HTTP/1.1 200")
+    assert not received.endswith(b"0\r\n\r\n"), "a cut stream looked complete"
+    assert len(received) < RECORDS * 50, "the stream was not cut"
+    assert "stream cut" in (tmp_path / "cut.log").read_text()
