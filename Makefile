@@ -10,7 +10,7 @@ COMPOSE ?= docker compose
 # The image docker-compose.yml builds (its `image:`; tests/deploy checks they agree).
 SERVICE_IMAGE := records-shop-service:local
 
-.PHONY: install run test test-fast lint format bench migrate serve generate-client lock up down dashboard-picture
+.PHONY: install run test test-fast lint format bench migrate serve generate-client lock up down dashboard-picture fuzz
 
 # scripts/install.sh is also the Dockerfile's recipe: the image installs what the tests ran with.
 $(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml scripts/install.sh
@@ -74,3 +74,7 @@ dashboard-picture: install
 	mkdir -p build
 	DASHBOARD_RESULTS=build/dashboard-results.json $(PY) -m pytest tests/metrics/test_end_to_end.py -q
 	$(PY) -m scripts.plot_dashboard build/dashboard-results.json docs/dashboard.png
+
+# Schemathesis over the whole contract, every phase and check; reports under reports/ (FUZZ_ARGS: --seed N).
+fuzz: install
+	$(PY) -m scripts.fuzz $(FUZZ_ARGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import random
 import string
@@ -21,6 +22,7 @@ from records_shop_client.models import NewRecord, Record
 from loadclient.backoff import Backoff
 from loadclient.journal import Journal
 from loadclient.stats import Stats
+from loadclient.transport import REQUEST_TIMEOUT_S
 
 ALPHABET = string.ascii_letters + string.digits
 OLDEST_PER_ROUND = 10
@@ -113,29 +115,46 @@ async def _delete(client: Client, stats: Stats, journal: Journal, record: Record
 
 
 class Claims:
-    """The records this client's consumers are deleting, so that they never race one another.
+    """The records this client's consumers are deleting or have deleted, so that they never race one another.
 
     Only the 10 oldest records are visible, and they stay visible until deleted: a consumer that waited
     for its 10 deletes before asking again would idle through every round trip, and two consumers would
     fetch and fight over the same 10. Instead consumers skip what is claimed, and ask again as soon as
     half of the claims are released, keeping deletes in flight without a 404 between themselves.
+
+    A released record stays known as done for as long as an answer to GET /10 can take: a GET sent
+    before a delete committed still lists the record, and claiming it again was a 404 "race" of this
+    client with itself (hundreds of them with one consumer).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, remember_s: float = REQUEST_TIMEOUT_S + 1.0) -> None:
         self._uuids: set[object] = set()
+        self._done: set[object] = set()
+        self._done_order: collections.deque[tuple[float, object]] = collections.deque()
+        self._remember_s = remember_s
         self._released = asyncio.Event()
 
     def __len__(self) -> int:
         return len(self._uuids)
 
     def claim_unclaimed(self, records: list[Record]) -> list[Record]:
-        new = [record for record in records if record.uuid not in self._uuids]
+        self._forget_old()
+        new = [
+            record for record in records if record.uuid not in self._uuids and record.uuid not in self._done
+        ]
         self._uuids.update(record.uuid for record in new)
         return new
 
     def release(self, record: Record) -> None:
         self._uuids.discard(record.uuid)
+        self._done.add(record.uuid)
+        self._done_order.append((time.monotonic(), record.uuid))
         self._released.set()
+
+    def _forget_old(self) -> None:
+        horizon = time.monotonic() - self._remember_s
+        while self._done_order and self._done_order[0][0] < horizon:
+            self._done.discard(self._done_order.popleft()[1])
 
     async def wait_for_release(self, timeout_s: float) -> None:
         self._released.clear()

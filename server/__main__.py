@@ -105,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
             ws_max_size=WS_MAX_FRAME_BYTES,
             ws_per_message_deflate=WS_COMPRESSION,
+            # What the app cannot bound itself; header size and header read time are the reverse
+            # proxy's (README, "Guarantees and limits").
+            limit_concurrency=settings.limit_concurrency,
+            timeout_keep_alive=settings.keep_alive_s,
         )
     return 0
 

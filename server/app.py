@@ -8,9 +8,7 @@ from functools import partial
 from typing import Any
 
 from connexion import AsyncApp
-from connexion.exceptions import BadRequestProblem
 from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
@@ -20,15 +18,18 @@ from connexion.options import SwaggerUIOptions
 from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server import errors, metrics
+from server import metrics
 from server.chat.endpoint import ChatRoutes
 from server.chat.hub import ChatHub, create_hub
+from server.errors import CancelledRequestGuard, ProblemMiddleware
 from server.lifespan import lifespan_for
-from server.operations import OperationLayer, ParsedBodyValidator
+from server.limits import RequestLimits
+from server.media_types import MediaTypeGuard, consumed_media_types
+from server.operations import OperationLayer
 from server.paths import SPEC_PATH
+from server.route_guard import RouteGuard, declared_paths
 from server.settings import Settings
-from server.undeclared_methods import UndeclaredMethodGuard, declared_methods
-from server.validation import NamedParameterValidator
+from server.validation import JsonBodyValidator, NamedParameterValidator
 
 DOCS_PATHS = ("/openapi.json", "/openapi.yaml", "/ui")
 
@@ -47,30 +48,38 @@ class DocsMiddleware(SwaggerUIMiddleware):
             await self.app(scope, receive, send)
 
 
-def _middlewares(
-    validate_responses: bool, count_requests: bool, chat: ChatHub
-) -> list[Callable[..., ASGIApp]]:
-    """Connexion's default stack less what this service does not use, with the chat's WebSocket in front.
+def _middlewares(settings: Settings, chat: ChatHub) -> list[Callable[..., ASGIApp]]:
+    """Connexion's default stack less what this service does not use, plus our request guards.
 
     No operation declares security, so SecurityMiddleware only costs time; response validation buffers
-    and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it. Our
+    and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it.
+    ProblemMiddleware takes the place of Connexion's ExceptionMiddleware: every error in our shape. Our
     OperationLayer answers every operation in place of Connexion's per-request decoration (see
     server/operations.py); ContextMiddleware stays behind it for anything routing matched to no operation.
-    WebSocket connections go straight to the chat: Connexion's layers serve HTTP only.
+    Metrics come first so that they count every answer, 500s included; WebSocket connections go straight
+    to the chat: Connexion's layers serve HTTP only.
     """
+    limits = partial(
+        RequestLimits,
+        max_body_bytes=settings.max_body_bytes,
+        body_read_timeout_s=settings.body_read_timeout_s,
+    )
     stack: list[Callable[..., ASGIApp]] = []
-    if count_requests:
+    if settings.metrics:
         stack.append(partial(metrics.MetricsMiddleware, routes=metrics.routes_by_operation(SPEC_PATH)))
     stack += [
         partial(ChatRoutes, hub=chat),
+        CancelledRequestGuard,
         ServerErrorMiddleware,
-        ExceptionMiddleware,
-        partial(UndeclaredMethodGuard, declared=declared_methods(SPEC_PATH)),
+        ProblemMiddleware,
+        limits,
         DocsMiddleware,
+        partial(RouteGuard, declared=declared_paths(SPEC_PATH)),
         RoutingMiddleware,
+        partial(MediaTypeGuard, consumed=consumed_media_types(SPEC_PATH)),
         RequestValidationMiddleware,
     ]
-    if validate_responses:
+    if settings.validate_responses:
         stack.append(ResponseValidationMiddleware)
     stack += [LifespanMiddleware, OperationLayer, ContextMiddleware]
     return stack
@@ -91,8 +100,8 @@ def create_app(settings: Settings) -> AsyncApp:
     chat = create_hub(settings, metrics.ChatMetrics())
     app = AsyncApp(
         __name__,
-        lifespan=_with_chat(lifespan_for(settings.database_url, settings.db_pool_size), chat),
-        middlewares=_middlewares(settings.validate_responses, settings.metrics, chat),
+        lifespan=_with_chat(lifespan_for(settings), chat),
+        middlewares=_middlewares(settings, chat),
     )
     app.add_api(
         SPEC_PATH,
@@ -100,12 +109,9 @@ def create_app(settings: Settings) -> AsyncApp:
         strict_validation=True,
         validator_map={
             "parameter": NamedParameterValidator,
-            "body": {"application/json": ParsedBodyValidator},
+            "body": {"application/json": JsonBodyValidator},
         },
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
     metrics.expose(settings.prometheus_multiproc_dir)
-    app.add_error_handler(BadRequestProblem, errors.unprocessable)
-    for error in errors.DATABASE_UNAVAILABLE:
-        app.add_error_handler(error, errors.database_unavailable)
     return app

@@ -1,57 +1,117 @@
-"""Error handlers that keep every failure an RFC 9457 problem with the status the contract documents."""
+"""Every failure, whoever raises it, answered as an RFC 9457 problem with a status the contract documents."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 import psycopg
-from connexion.exceptions import BadRequestProblem
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+import psycopg_pool
 from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import TimeoutError as SqlAlchemyPoolTimeout
+from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.responses import PROBLEM_MEDIA_TYPE, problem_body
+from server.db.engine import DatabaseDeadlineExceeded
+from server.responses import problem
 
 logger = logging.getLogger(__name__)
 
 DATABASE_RETRY_AFTER_S = "1"
-# jsonschema quotes the offending value whole: a 1000-record batch would come back in the detail.
-MAX_DETAIL_LENGTH = 500
+RETRY_AFTER = {"Retry-After": DATABASE_RETRY_AFTER_S}
 
 # Failures that mean the database is out of reach rather than that the request is wrong.
-DATABASE_UNAVAILABLE = (
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
     OperationalError,
     InterfaceError,
-    PoolTimeoutError,
+    SqlAlchemyPoolTimeout,
     ConnectionError,
     psycopg.OperationalError,
     psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    DatabaseDeadlineExceeded,
 )
 
 
-def _problem(status: int, title: str, detail: str | None, **headers: str) -> ConnexionResponse:
-    return ConnexionResponse(
-        status_code=status,
-        body=problem_body(status, title, detail),
-        content_type=PROBLEM_MEDIA_TYPE,
-        headers=headers,
-    )
+def database_unavailable(detail: str = "the database cannot be reached; retry later") -> Response:
+    """The 503 of every database outage, with the Retry-After the README promises."""
+    return problem(503, detail, headers=RETRY_AFTER)
 
 
-def unprocessable(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
-    """Connexion reports every validation failure, malformed JSON included, as 400: the contract says 422."""
-    detail = error.detail if isinstance(error, BadRequestProblem) else str(error)
-    if len(detail) > MAX_DETAIL_LENGTH:
-        detail = f"{detail[: MAX_DETAIL_LENGTH // 2]} … {detail[-MAX_DETAIL_LENGTH // 2 :]}"
-    return _problem(422, "Unprocessable Content", detail)
+async def _http_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, HTTPException)
+    # Connexion reports every validation failure, malformed JSON included, as 400: the contract says 422.
+    status = 422 if error.status_code == 400 else error.status_code
+    return problem(status, error.detail, headers=error.headers)
 
 
-def database_unavailable(_request: ConnexionRequest, error: Exception) -> ConnexionResponse:
+async def _database_error(_request: Request, error: Exception) -> Response:
     # One line, not a traceback: during an outage every request lands here.
     logger.error("database unavailable: %s: %s", type(error).__name__, " ".join(str(error).split()))
-    return _problem(
-        503,
-        "Service Unavailable",
-        "the database cannot be reached; retry later",
-        **{"Retry-After": DATABASE_RETRY_AFTER_S},
-    )
+    return database_unavailable()
+
+
+async def _client_gone(_request: Request, _error: Exception) -> Response:
+    # Nobody reads this answer: the client left before its body was whole.
+    return problem(408, "the request body ended before it was complete")
+
+
+async def _unexpected(_request: Request, error: Exception) -> Response:
+    logger.error("unexpected error: %r", error, exc_info=error)
+    return problem(500, "the server failed to answer this request")
+
+
+_HANDLERS: Mapping[type[Exception], Any] = {
+    HTTPException: _http_error,
+    ClientDisconnect: _client_gone,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, _database_error),
+    Exception: _unexpected,
+}
+
+
+class ProblemMiddleware(ExceptionMiddleware):
+    """Starlette's exception middleware with our handlers, in the place of Connexion's.
+
+    Connexion's own renders Starlette's errors (404, 405, 415) and its problems in shapes and titles of
+    its own; here every error goes through `server.responses.problem`.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        super().__init__(app, handlers=_HANDLERS)
+
+
+class CancelledRequestGuard:
+    """Answer 503 to a request the server cancels before it answered, instead of a 500 and a traceback.
+
+    uvicorn cancels what is still running when the graceful-shutdown drain ends, typically a request
+    still sending its body. A response already started is cut instead (the cancellation goes on, and
+    uvicorn closes the connection), so that a partial answer never looks complete.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except asyncio.CancelledError:
+            if started:
+                raise
+            headers = {**RETRY_AFTER, "Connection": "close"}
+            answer = problem(503, "the server is shutting down; retry", headers=headers)
+            await answer(scope, receive, send)

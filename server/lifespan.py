@@ -11,6 +11,7 @@ from typing import Any
 
 from server import metrics
 from server.db.engine import Database, open_database
+from server.settings import Settings
 
 # A pool's connections belong to the event loop that opened them, so each loop has its database. Handlers
 # find theirs by the running loop: a dict lookup, where connexion.request.state costs a chain of proxies
@@ -33,19 +34,17 @@ def tune_garbage_collector() -> None:
     gc.set_threshold(GC_GENERATION0_THRESHOLD, generation1, generation2)
 
 
-def lifespan_for(
-    database_url: str | None, pool_size: int
-) -> Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]:
+def lifespan_for(settings: Settings) -> Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]:
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[dict[str, Any]]:
         tune_garbage_collector()
-        db = open_database(database_url, pool_size)
+        db = open_database(settings)
         await db.open()
         loop = asyncio.get_running_loop()
         _databases[loop] = db
         pool_sampler = asyncio.create_task(metrics.sample_pool(db))
         try:
-            yield {"db": db}
+            yield {"db": db, "settings": settings}
         finally:
             pool_sampler.cancel()
             with contextlib.suppress(asyncio.CancelledError):

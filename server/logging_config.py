@@ -41,5 +41,7 @@ def log_config(level: LogLevel, log_format: LogFormat) -> dict[str, Any]:
             # Every 4xx already has an access-log line; Connexion would add a warning with the exception.
             "connexion.middleware.exceptions": {**logger, "level": "ERROR"},
             "connexion": logger,
+            # psycopg_pool logs every checkout at info; its warnings (a discarded connection) are ours.
+            "psycopg": {**logger, "level": "WARNING" if level in ("info", "debug") else level.upper()},
         },
     }

@@ -8,7 +8,7 @@ Connexion gives middlewares that serve operations by the operationId its routing
 in `AsyncApp(middlewares=...)` after validation, answers every operation it bound and leaves the rest to
 Connexion. It binds arguments the way Connexion's parameter decorator does for what the contract uses:
 path and query parameters (URI parsing by the operation's own URI parser class, defaults, nullable, arrays,
-Connexion's name sanitising) and a JSON body, taken from the validator through `ParsedBodyValidator`.
+Connexion's name sanitising) and a JSON body, taken from the validator (`validation.JsonBodyValidator`).
 Anything else (form bodies, context injection, **kwargs handlers, sync handlers) is refused at start-up.
 
 What it relies on in Connexion is listed in `CONNEXION_SHAPE` and checked when the app starts and by
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -31,10 +31,8 @@ from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from server.validation import JsonBodyValidator
+from server.validation import PARSED_BODY
 
-# Where ParsedBodyValidator leaves the parsed body for the layer, in the request's ASGI extensions.
-PARSED_BODY: Final = "records_shop.parsed_body"
 JSON_MEDIA_TYPE: Final = "application/json"
 
 # What this module uses of Connexion, by object: checked at start-up and by a test.
@@ -53,7 +51,7 @@ CONNEXION_SHAPE: Final[dict[str, tuple[str, ...]]] = {
     "RoutedAPI": ("add_paths", "make_operation", "operations", "next_app", "base_path"),
     "RoutedMiddleware": ("add_api", "apis", "app"),
     "URIParser": ("resolve_path", "resolve_query"),
-    "JSONRequestBodyValidator": ("_parse", "wrap_receive"),
+    "JSONRequestBodyValidator": ("wrap_receive", "_insert_messages"),
 }
 
 
@@ -68,15 +66,6 @@ def check_connexion_shape(name: str, target: object) -> None:
             f"Connexion's {name} no longer has {', '.join(missing)}: server/operations.py binds operations "
             "through it; review that module against the installed Connexion, or pin the version it supports"
         )
-
-
-class ParsedBodyValidator(JsonBodyValidator):
-    """Our JSON body validator, leaving the body it parsed for the operation layer to hand over."""
-
-    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
-        body = await super()._parse(stream, scope)
-        scope.setdefault("extensions", {})[PARSED_BODY] = body
-        return body
 
 
 Converter = Callable[[Any], Any]
@@ -193,8 +182,8 @@ class BoundOperation:
             parsed = scope["extensions"][PARSED_BODY]
         except KeyError:
             raise ConnexionShapeChanged(
-                f"{self.operation_id}: no parsed body in the scope; is ParsedBodyValidator Connexion's "
-                f"{JSON_MEDIA_TYPE} body validator, and does Connexion still call its _parse?"
+                f"{self.operation_id}: no parsed body in the scope; is JsonBodyValidator Connexion's "
+                f"{JSON_MEDIA_TYPE} body validator, and does Connexion still call its wrap_receive?"
             ) from None
         if parsed is None:
             return None if body.nullable else copy.deepcopy(body.default)

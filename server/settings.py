@@ -36,8 +36,23 @@ class Settings(BaseSettings):
     # info logs one line per request; warning turns that off.
     log_level: LogLevel = "info"
     log_format: LogFormat = "text"
-    # One connection per concurrent request is what keeps p99 flat: size it to the expected load.
-    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 32
+    # Most connections per worker. PostgreSQL's default max_connections is 100: 2 workers x 2 replicas x 16
+    # leave room for migrations and operators (two servers at 2 x 32 ran out and refused a migrate).
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 16
+    # Connections kept open when idle; those above it close after db_pool_max_idle_s without use.
+    db_pool_min_size: Annotated[int, Field(ge=0, le=1000)] = 2
+    db_pool_max_idle_s: Annotated[float, Field(gt=0)] = 60.0
+    # PostgreSQL's statement_timeout; the client gives up on a silent server 1 s after it (503).
+    db_statement_timeout_s: Annotated[float, Field(gt=0, le=600)] = 5.0
+    # Largest request body: POST /new's 1000 records of 1000 characters, each \u-escaped (6 bytes), fit.
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    # A request body must arrive whole within this many seconds of its first byte being awaited (408).
+    body_read_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    # A GET /all reader that accepts no chunk (5000 records, about 300 kB) for this long is cut off.
+    stream_send_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    # uvicorn: most connections and requests at once per worker (beyond: 503), and idle keep-alive.
+    limit_concurrency: Annotated[int, Field(ge=1)] = 1000
+    keep_alive_s: Annotated[int, Field(ge=1)] = 5
     # Validating every response costs a buffer and a re-validation: on in tests, off by default.
     validate_responses: bool = False
     # Count and time every request for GET /metrics; off only to measure what that costs (make bench).

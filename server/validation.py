@@ -1,9 +1,14 @@
-"""Request validation that names the field at fault and compiles each schema once, not per request."""
+"""Request validation that names the field at fault and compiles each schema once, not per request.
+
+Also where a request body becomes Python (`parse_json_body`) and where the syntax of numbers in query
+parameters is decided (`INTEGER_SYNTAX`, `NUMBER_SYNTAX`).
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Any, ClassVar
+import math
+import re
+from typing import Any, ClassVar, Final
 
 import jsonschema_rs
 import orjson
@@ -11,7 +16,62 @@ from connexion.exceptions import BadRequestProblem
 from connexion.utils import is_null, is_nullable
 from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
-from starlette.types import Scope
+from starlette.datastructures import QueryParams
+from starlette.requests import ClientDisconnect
+from starlette.types import Message, Receive, Scope
+
+# The contract's deepest body is 2 levels (an array of objects). Past 256 levels the schema validator
+# fails with "Recursion limit reached" (a 500 before this limit), past 1024 the JSON parser does.
+MAX_JSON_DEPTH = 32
+
+# Numbers in query and path parameters are written as in JSON: ASCII digits, no `+`, no leading zeros,
+# no `_` or spaces (Python's int() and float() accept all of these, and non-ASCII
+# digits such as U+FF15), and finite.
+INTEGER_SYNTAX = re.compile(r"-?(?:0|[1-9][0-9]*)", re.ASCII)
+NUMBER_SYNTAX = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?", re.ASCII)
+
+
+def number_syntax_error(kind: str, value: str) -> str | None:
+    """Why `value` is not an `integer` or `number` (the contract's type) as written, or None."""
+    if kind == "integer" and not INTEGER_SYNTAX.fullmatch(value):
+        return f"{value!r} is not of type 'integer' (decimal ASCII digits, no leading zeros)"
+    if kind == "number" and not (NUMBER_SYNTAX.fullmatch(value) and math.isfinite(float(value))):
+        return f"{value!r} is not of type 'number' (a finite number in JSON syntax)"
+    return None
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    # Level by level over containers only, with exact type tests: 175 µs for a batch of 1000 records.
+    level = [value]
+    for _ in range(limit):
+        deeper = []
+        for container in level:
+            for child in container.values() if type(container) is dict else container:
+                if type(child) is dict or type(child) is list:
+                    deeper.append(child)
+        if not deeper:
+            return False
+        level = deeper
+    return True
+
+
+def parse_json_body(body: bytes) -> Any:
+    """The request body as Python, or a 422 problem: the one place a body is parsed.
+
+    None for an empty body. orjson also refuses invalid UTF-8 and lone surrogates, which no database
+    can store. Nesting deeper than MAX_JSON_DEPTH is refused here, before any schema sees it.
+    """
+    if not body:
+        return None
+    too_deep = f"request body nests deeper than {MAX_JSON_DEPTH} levels"
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        detail = too_deep if "depth limit" in str(error) else f"request body is not valid JSON: {error}"
+        raise BadRequestProblem(detail=detail) from None
+    if isinstance(value, (dict, list)) and _deeper_than(value, MAX_JSON_DEPTH):
+        raise BadRequestProblem(detail=too_deep)
+    return value
 
 
 class NamedParameterValidator(ParameterValidator):
@@ -34,6 +94,18 @@ class NamedParameterValidator(ParameterValidator):
             entry = (param, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
             cls._compiled[id(param)] = entry
         return entry[1]
+
+    def validate_request(self, request: Any) -> None:
+        # Connexion hands validation values already converted by int() and float(): check them as written.
+        raw = QueryParams(request.scope["query_string"])
+        for param in self.parameters.get("query", []):
+            value = raw.get(param["name"])
+            kind = param.get("schema", param).get("type")
+            if value is not None and kind in ("integer", "number"):
+                error = number_syntax_error(kind, value)
+                if error:
+                    raise BadRequestProblem(detail=f"query parameter '{param['name']}': {error}")
+        super().validate_request(request)
 
     def validate_parameter(
         self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
@@ -69,6 +141,10 @@ def _without_components(schema: Any, parent_key: str | None = None) -> Any:
     return schema
 
 
+# Where JsonBodyValidator leaves the body it parsed, in the request's ASGI extensions.
+PARSED_BODY: Final = "records_shop.parsed_body"
+
+
 class JsonBodyValidator(JSONRequestBodyValidator):
     """Connexion's JSON body validator on orjson and jsonschema-rs.
 
@@ -86,19 +162,32 @@ class JsonBodyValidator(JSONRequestBodyValidator):
             self._compiled[id(self._schema)] = entry
         return entry[1]
 
-    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
-        body = b"".join([message async for message in stream])
-        if not body:
-            return None
-        try:
-            # orjson also refuses invalid UTF-8 and lone surrogates, which no database can store.
-            return orjson.loads(body)
-        except orjson.JSONDecodeError as error:
-            raise BadRequestProblem(detail=f"request body is not valid JSON: {error}") from None
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        """Read the whole body, with or without a Content-Length (chunked), parse and validate it.
+
+        Connexion's own treats a request without Content-Length as having no body. The messages are
+        replayed to the handler as they came.
+        """
+        messages: list[Message] = []
+        more_body = True
+        while more_body:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ClientDisconnect
+            messages.append(message)
+            more_body = message.get("more_body", False)
+        raw = b"".join(message.get("body", b"") for message in messages)
+        body = parse_json_body(raw)
+        if raw:
+            # A literal `null` is a body, and the schema judges it.
+            self._validate(body)
+        elif self._required:
+            raise BadRequestProblem(detail="request body must not be empty")
+        # Parsed once: server.operations hands this to the handler instead of parsing the body again.
+        scope.setdefault("extensions", {})[PARSED_BODY] = body
+        return self._insert_messages(receive, messages=messages), scope
 
     def _validate(self, body: Any) -> None:
-        if not self._nullable and body is None:
-            raise BadRequestProblem(detail="request body must not be empty")
         try:
             self._schema_validator().validate(body)
         except jsonschema_rs.ValidationError as error:

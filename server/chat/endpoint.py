@@ -38,16 +38,14 @@ class ChatRoutes:
         websocket = WebSocket(scope, receive, send)
         path: str = scope["path"]
         if not path.startswith(PREFIX):
-            await websocket.send_denial_response(
-                problem(404, "Not Found", "WebSocket endpoints: /chat/{room}")
-            )
+            await websocket.send_denial_response(problem(404, "WebSocket endpoints: /chat/{room}"))
             return
         await serve(self.hub, websocket, path.removeprefix(PREFIX))
 
 
 async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
     if not is_room_name(room):
-        await websocket.send_denial_response(problem(400, "Bad Request", ROOM_NAME_RULE))
+        await websocket.send_denial_response(problem(400, ROOM_NAME_RULE))
         return
     username = await _claim_username(hub, room) if not hub.rooms.is_full(room) else None
     if username is None:

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
+import logging
+import os
+import select
+import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
 import psycopg
+from psycopg.pq import ConnStatus
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
@@ -25,9 +31,25 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import ClauseElement, Executable
 
 from server.db.urls import async_url
+from server.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# How long a request waits for a pooled connection before it answers 503.
 POOL_TIMEOUT_S = 5.0
+# The client-side deadline of a checkout is the server-side statement_timeout plus this margin, so that a
+# live server always reports its own timeout first and the deadline only fires on a frozen or lost one.
+DEADLINE_MARGIN_S = 1.0
+# A transaction left idle (a client that stopped mid-way) is ended by PostgreSQL after this long.
+IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
+# New connections give up on an unanswering server after this long (libpq's connect_timeout, seconds).
+CONNECT_TIMEOUT_S = 3
+
+
+class DatabaseDeadlineExceeded(Exception):
+    """A database call outlived its client-side deadline: the server is frozen or out of reach."""
+
 
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Row = Sequence[Any]
@@ -48,9 +70,6 @@ class Queries(abc.ABC):
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
         rows = await self.all(statement, params)
         return rows[0] if rows else None
-
-    @abc.abstractmethod
-    def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]: ...
 
 
 @dataclass(frozen=True)
@@ -81,12 +100,9 @@ class Database(abc.ABC):
     def transaction(self) -> AbstractAsyncContextManager[Queries]:
         """A transaction that commits when the block ends and rolls back when it raises."""
 
-    @abc.abstractmethod
-    def snapshot(self) -> AbstractAsyncContextManager[Queries]:
-        """A connection on which a long read sees one snapshot without blocking writers."""
-
-    async def ping(self) -> None:
-        async with self.autocommit() as queries:
+    async def ping(self, deadline_s: float) -> None:
+        """Raise unless the database answers a trivial query within deadline_s."""
+        async with asyncio.timeout(deadline_s), self.autocommit() as queries:
             await queries.all(text("SELECT 1"))
 
     @abc.abstractmethod
@@ -99,10 +115,10 @@ class Database(abc.ABC):
     async def close(self) -> None: ...
 
 
-def open_database(database_url: str | None, pool_size: int) -> Database:
-    url = async_url(database_url)
+def open_database(settings: Settings) -> Database:
+    url = async_url(settings.database_url)
     if url.get_backend_name() == "postgresql":
-        return PostgresDatabase(url.set(drivername="postgresql").render_as_string(False), pool_size)
+        return PostgresDatabase(url.set(drivername="postgresql").render_as_string(False), settings)
     return SqliteDatabase(create_async_engine(url))
 
 
@@ -146,48 +162,63 @@ class _PsycopgQueries(Queries):
         cursor = await self._connection.execute(sql, values, prepare=prepare)
         return await cursor.fetchone()
 
-    async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:
-        self._count()
-        sql, values, _ = self._sql(statement, None)
-        async with self._connection.cursor(name="stream") as cursor:
-            await cursor.execute(sql, values)
-            while chunk := await cursor.fetchmany(chunk_rows):
-                yield chunk
 
+async def _is_stale(connection: psycopg.AsyncConnection[Any]) -> bool:
+    """Whether an idle pooled connection was closed by the server, found without a round trip.
 
-class _Borrowed:
-    """A pooled autocommit connection for one block: the hot path of every read and one-statement write.
-
-    The pool's own `connection()` nests two generator-based context managers and the connection's
-    transaction exit, which an autocommit connection does not need; under wrk on GET /{uuid} they were
-    ~5% of the server's CPU. `putconn` still checks the connection and discards a broken one.
+    An idle connection has nothing to read unless the server spoke: after a restart or a termination it
+    sent an error (`AdminShutdown`) and closed. Such a connection is closed here, so the pool discards it
+    and opens a replacement. One `select` costs microseconds, where psycopg_pool's own check is a round
+    trip per checkout.
     """
+    if connection.closed or connection.pgconn.status != ConnStatus.OK:
+        return True
+    readable, _, _ = select.select([connection.pgconn.socket], [], [], 0)
+    if readable:
+        await connection.close()
+    return bool(readable)
 
-    __slots__ = ("_connection", "_database", "_pool")
 
-    def __init__(self, database: Database, pool: AsyncConnectionPool[Any]) -> None:
-        self._database = database
-        self._pool = pool
-        self._connection: psycopg.AsyncConnection[Any] | None = None
+def _sever(connection: psycopg.AsyncConnection[Any], deadline_s: float) -> None:
+    """End a call on a connection that outlived its deadline, at once.
 
-    async def __aenter__(self) -> Queries:
-        self._connection = await self._pool.getconn()
-        return _PsycopgQueries(self._database, self._connection)
-
-    async def __aexit__(self, *_exc: object) -> None:
-        assert self._connection is not None
-        await self._pool.putconn(self._connection)
+    Cancelling the waiting task instead makes psycopg ask the server to cancel the query and wait for it,
+    up to 10 s more on a frozen server (`/readyz` took 12 s with a 2 s timeout). Shutting the socket down
+    makes the pending read end with an error now, and the pool discards the connection.
+    """
+    logger.warning("a database call outlived its %.1f s deadline: closing its connection", deadline_s)
+    try:
+        descriptor = os.dup(connection.pgconn.socket)
+    except (OSError, psycopg.OperationalError):
+        return
+    with socket.socket(fileno=descriptor) as sock, contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 class PostgresDatabase(Database):
+    """A psycopg pool that grows with load up to DB_POOL_SIZE and shrinks back when idle.
+
+    Every connection runs with a server-side statement_timeout and an idle-in-transaction timeout, and
+    every checkout with a client-side deadline that cuts the connection if the server stops answering.
+    A stale connection (the server restarted since it was last used) is found and replaced at checkout.
+    """
+
     dialect = "postgresql"
 
-    def __init__(self, conninfo: str, pool_size: int) -> None:
+    def __init__(self, conninfo: str, settings: Settings) -> None:
+        statement_timeout_ms = round(settings.db_statement_timeout_s * 1000)
+        self._deadline_s = settings.db_statement_timeout_s + DEADLINE_MARGIN_S
         self._pool = AsyncConnectionPool(
             conninfo,
-            min_size=pool_size,
-            max_size=pool_size,
-            kwargs={"autocommit": True},
+            min_size=min(settings.db_pool_min_size, settings.db_pool_size),
+            max_size=settings.db_pool_size,
+            max_idle=settings.db_pool_max_idle_s,
+            kwargs={
+                "autocommit": True,
+                "connect_timeout": CONNECT_TIMEOUT_S,
+                "options": f"-c statement_timeout={statement_timeout_ms} "
+                f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",
+            },
             timeout=POOL_TIMEOUT_S,
             open=False,
         )
@@ -210,17 +241,42 @@ class PostgresDatabase(Database):
     async def close(self) -> None:
         await self._pool.close()
 
-    def autocommit(self) -> AbstractAsyncContextManager[Queries]:
-        return _Borrowed(self, self._pool)
+    async def _checkout(self, timeout_s: float) -> psycopg.AsyncConnection[Any]:
+        # Every stale connection met is discarded (the pool opens a replacement), so after an outage the
+        # first request flushes them all and is served on a fresh connection instead of answering 503.
+        for _ in range(self._pool.max_size + 1):
+            connection = await self._pool.getconn(timeout_s)
+            if not await _is_stale(connection):
+                return connection
+            await self._pool.putconn(connection)
+        return await self._pool.getconn(timeout_s)
+
+    @asynccontextmanager
+    async def _connection(
+        self, deadline_s: float | None = None
+    ) -> AsyncIterator[psycopg.AsyncConnection[Any]]:
+        deadline_s = deadline_s or self._deadline_s
+        connection = await self._checkout(min(deadline_s, POOL_TIMEOUT_S))
+        watchdog = asyncio.get_running_loop().call_later(deadline_s, _sever, connection, deadline_s)
+        try:
+            yield connection
+        finally:
+            watchdog.cancel()
+            await self._pool.putconn(connection)
+
+    @asynccontextmanager
+    async def autocommit(self) -> AsyncIterator[Queries]:
+        async with self._connection() as connection:
+            yield _PsycopgQueries(self, connection)
+
+    async def ping(self, deadline_s: float) -> None:
+        async with self._connection(deadline_s) as connection:
+            await connection.execute("SELECT 1")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
-        async with self._pool.connection() as connection, connection.transaction():
+        async with self._connection() as connection, connection.transaction():
             yield _PsycopgQueries(self, connection)
-
-    def snapshot(self) -> AbstractAsyncContextManager[Queries]:
-        # Server-side cursors live inside a transaction.
-        return self.transaction()
 
 
 class _SqlAlchemyQueries(Queries):
@@ -232,12 +288,6 @@ class _SqlAlchemyQueries(Queries):
         self._count()
         result = await self._connection.execute(statement, params)
         return list(result.all()) if result.returns_rows else []
-
-    async def stream(self, statement: Executable, chunk_rows: int) -> AsyncIterator[Sequence[Row]]:
-        self._count()
-        result = await self._connection.stream(statement.execution_options(yield_per=chunk_rows))
-        async for chunk in result.partitions(chunk_rows):
-            yield chunk
 
 
 class SqliteDatabase(Database):
@@ -298,8 +348,3 @@ class SqliteDatabase(Database):
     async def transaction(self) -> AsyncIterator[Queries]:
         async with self._write_lock, self._engine.begin() as connection:
             yield _SqlAlchemyQueries(self, connection)
-
-    def snapshot(self) -> AbstractAsyncContextManager[Queries]:
-        # A single SELECT is its own snapshot in WAL mode; a transaction would be BEGIN IMMEDIATE and
-        # shut writers out for as long as the stream runs.
-        return self.autocommit()

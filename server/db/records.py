@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import enum
 from collections.abc import AsyncIterator, Sequence
 from typing import NamedTuple
@@ -12,7 +13,7 @@ from sqlalchemy import ARRAY, Uuid, any_, bindparam, cast, column, delete, func,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
-from server.db.engine import Database
+from server.db.engine import Database, Row
 from server.db.models import records
 
 STREAM_CHUNK_ROWS = 5000
@@ -43,7 +44,14 @@ class _Conflict(Exception):
 _columns = (records.c.uuid, records.c.text)
 _select_one = select(*_columns).where(records.c.uuid == bindparam("uuid"))
 _select_oldest = select(*_columns).order_by(records.c.id).limit(bindparam("count"))
-_select_all = select(*_columns).order_by(records.c.id)
+# GET /all reads page after page by id, each page on a connection of its own: a slow reader holds no
+# connection while it reads (32 clients that stopped reading held all 32 for as long as they stayed).
+_select_page_after = (
+    select(records.c.id, *_columns)
+    .where(records.c.id > bindparam("after"))
+    .order_by(records.c.id)
+    .limit(bindparam("count"))
+)
 _delete_one = delete(records).where(records.c.uuid == bindparam("uuid")).returning(*_columns)
 
 # ON CONFLICT DO NOTHING waits for a concurrent insert of the same uuid instead of failing, so two racing
@@ -133,8 +141,25 @@ async def delete_record(db: Database, uuid: UUID) -> Record | None:
     return None if row is None else Record(*row)
 
 
+async def _page_after(db: Database, after: int) -> list[Row]:
+    async with db.autocommit() as queries:
+        return await queries.all(_select_page_after, {"after": after, "count": STREAM_CHUNK_ROWS})
+
+
 async def stream_all_records(db: Database) -> AsyncIterator[Sequence[Record]]:
-    """Every record, oldest first, in chunks read through a server-side cursor."""
-    async with db.snapshot() as queries:
-        async for chunk in queries.stream(_select_all, STREAM_CHUNK_ROWS):
-            yield [Record(*row) for row in chunk]
+    """Every record, oldest first, in chunks of one short query each.
+
+    Every record stored before the call is in it unless deleted before its page is read; records stored
+    meanwhile may be. A page is one indexed range scan, so the table's size does not bound memory.
+    """
+    after = 0
+    while True:
+        # A reader that disconnects cancels the stream. Shielded, the page's query finishes (within its
+        # deadline) and its connection returns to the pool; cancelled mid-query, psycopg's cancellation
+        # was itself interrupted and the connection discarded, one per disconnecting reader.
+        rows = await asyncio.shield(_page_after(db, after))
+        if rows:
+            yield [Record(uuid, text) for _, uuid, text in rows]
+        if len(rows) < STREAM_CHUNK_ROWS:
+            return
+        after = rows[-1][0]

@@ -24,7 +24,7 @@ def _as_json(cart: store.Cart) -> dict[str, Any]:
 
 
 def _no_cart(cart_id: int) -> Response:
-    return problem(404, "Not Found", f"no cart with id {cart_id}")
+    return problem(404, f"no cart with id {cart_id}")
 
 
 async def create_cart() -> Response:
@@ -63,6 +63,6 @@ async def add_to_cart(cart_id: int, item_id: int) -> Response:
     if outcome is store.AddOutcome.NO_CART:
         return _no_cart(cart_id)
     if outcome is store.AddOutcome.NO_ITEM:
-        return problem(404, "Not Found", f"no item with id {item_id}, or it is deleted")
+        return problem(404, f"no item with id {item_id}, or it is deleted")
     cart = await store.get_cart(db, cart_id)
     return _no_cart(cart_id) if cart is None else json_response(_as_json(cart))

@@ -16,7 +16,7 @@ def _as_json(item: store.Item) -> dict[str, Any]:
 
 
 def _not_found(item_id: int) -> Response:
-    return problem(404, "Not Found", f"no item with id {item_id}")
+    return problem(404, f"no item with id {item_id}")
 
 
 async def create_item(body: dict[str, Any]) -> Response:

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from connexion import request
 from starlette.responses import Response, StreamingResponse
+from starlette.types import Message, Send
 
 from server.db import records as store
 from server.db.engine import Database
 from server.lifespan import current_database
 from server.metrics import RECORDS_DELETED, RECORDS_STORED
 from server.responses import json_response, problem
+
+logger = logging.getLogger(__name__)
 
 _UUID_LENGTH = 36
 
@@ -29,7 +35,6 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
     if outcome is store.BatchOutcome.CONFLICT:
         return problem(
             409,
-            "Conflict",
             "a uuid of the batch already exists with other content or repeats inside the batch; "
             "nothing was stored",
         )
@@ -39,8 +44,42 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
     return json_response([_as_json(record) for record in stored], status)
 
 
+class _BoundedSendStream(StreamingResponse):
+    """A stream that ends, visibly broken, when its reader accepts no chunk for `send_timeout_s`.
+
+    A client that stopped reading would otherwise keep a socket and a paused stream forever. Stopping
+    without the final empty chunk makes uvicorn close the connection, so the client sees a truncated
+    chunked body (a transport error), never a complete-looking 200.
+    """
+
+    def __init__(self, content: AsyncIterator[bytes], send_timeout_s: float) -> None:
+        super().__init__(content, media_type="application/json")
+        self.send_timeout_s = send_timeout_s
+
+    async def stream_response(self, send: Send) -> None:
+        async def bounded_send(message: Message) -> None:
+            async with asyncio.timeout(self.send_timeout_s):
+                await send(message)
+
+        try:
+            await super().stream_response(bounded_send)
+        except TimeoutError:
+            logger.warning("GET /all: the client read nothing for %.0f s; stream cut", self.send_timeout_s)
+
+
 async def list_all() -> Response:
-    return StreamingResponse(_json_array(current_database()), media_type="application/json")
+    chunks = _json_array(current_database())
+    # The first page is read before the 200 is sent, so that an unreachable database is a 503.
+    first = await anext(chunks)
+    # Read once per stream, where the per-request hot paths find the database by their loop instead.
+    send_timeout_s = request.state.settings.stream_send_timeout_s
+    return _BoundedSendStream(_after(first, chunks), send_timeout_s)
+
+
+async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
 
 
 async def _json_array(db: Database) -> AsyncIterator[bytes]:
@@ -71,4 +110,4 @@ async def delete_by_key(key: str) -> Response:
 
 
 def _not_found(key: str) -> Response:
-    return problem(404, "Not Found", f"no record with uuid {key}")
+    return problem(404, f"no record with uuid {key}")

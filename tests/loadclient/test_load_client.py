@@ -118,3 +118,10 @@ def test_survives_a_server_restart_and_loses_nothing_it_was_told_was_stored(
     stored = _stored_uuids(database_url)
     assert acknowledged - attempted_delete <= stored, "an acknowledged record is missing"
     assert not deleted_for_sure & stored
+
+
+@pytest.mark.parametrize("consumers", ["1", "3"])
+def test_one_client_never_races_itself(live_server: ServerProcess, consumers: str) -> None:
+    _, summary = _finish(_load_client(live_server.base_url, "--duration", "4", "--consumers", consumers))
+    assert summary["deleted"] > 0
+    assert summary["races"] == 0

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
+import httpx2
 import pytest
 from starlette.testclient import TestClient
 
 
-def _assert_problem(response: httpx.Response, status: int, mentions: str | None = None) -> None:
+def _assert_problem(response: httpx2.Response, status: int, mentions: str | None = None) -> None:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
     problem = response.json()

@@ -49,8 +49,8 @@ def test_get_deleted_item_answers_404(client: TestClient, make_item: MakeItem) -
     assert client.get(f"/item/{item['id']}").status_code == 404
 
 
-def test_non_numeric_id_answers_404_and_zero_422(client: TestClient) -> None:
-    assert client.get("/item/abc").status_code == 404
+def test_non_numeric_id_and_zero_answer_422(client: TestClient) -> None:
+    assert client.get("/item/abc").status_code == 422
     assert client.get("/item/0").status_code == 422
 
 

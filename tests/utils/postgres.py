@@ -11,6 +11,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -62,6 +63,11 @@ class PostgresCluster:
         if self._user:
             os.chown(self._root, self._user.pw_uid, self._user.pw_gid)
         self._run(_binary("initdb"), "-D", str(self._data), "-U", "postgres", "-A", "trust", "-E", "UTF8")
+        self.start_server()
+        return self
+
+    def start_server(self) -> None:
+        """Start (or start again) the server of an initialised cluster, and wait until it accepts."""
         options = {
             "listen_addresses": "127.0.0.1",
             "port": str(self.port),
@@ -81,7 +87,32 @@ class PostgresCluster:
             "-w",
             "start",
         )
-        return self
+
+    def stop_server(self) -> None:
+        """Stop the server as an operator's restart does (fast shutdown), keeping the data."""
+        self._run(_binary("pg_ctl"), "-D", str(self._data), "-m", "fast", "-w", "stop")
+
+    def processes(self) -> list[int]:
+        """The postmaster and every process it started (backends, checkpointer, ...)."""
+        postmaster = int((self._data / "postmaster.pid").read_text().split()[0])
+        children = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            with contextlib.suppress(OSError):
+                fields = dict(
+                    line.split(":\t", 1) for line in status.read_text().splitlines() if ":\t" in line
+                )
+                if int(fields.get("PPid", "0")) == postmaster:
+                    children.append(int(status.parent.name))
+        return [postmaster, *children]
+
+    def freeze(self) -> None:
+        """SIGSTOP every process of the server: connections stay open and nothing answers."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
 
     def restart(self) -> None:
         """Stop the server (closing every connection) and start it again on the same port and data."""

@@ -83,6 +83,11 @@ class ServerProcess:
         self.stop()
         raise RuntimeError(f"server did not answer on {self.base_url} within {STARTUP_TIMEOUT_S}s")
 
+    def send_signal(self, sig: signal.Signals) -> None:
+        """Send a signal and return at once (stop() waits for the exit)."""
+        assert self._process is not None
+        self._process.send_signal(sig)
+
     def stop(self, sig: signal.Signals = signal.SIGTERM, grace_s: float = 0.0) -> int:
         """Signal the server unless it exits by itself within `grace_s`, then wait for it."""
         assert self._process is not None

@@ -59,7 +59,10 @@ def sync_detailed(
 ) -> Response[Problem | list[Record]]:
     """Every record, oldest first
 
-     Streamed from the database in chunks, so the table's size does not bound memory.
+     Every record stored before the request (unless deleted meanwhile), streamed in chunks read by id, so
+    the table's size bounds neither memory nor how long a database connection is held. A stream that
+    cannot complete (the reader accepts nothing for 30 s, or a shutdown outlasts it) ends with the
+    connection closed, never with a complete-looking answer.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -84,7 +87,10 @@ def sync(
 ) -> Problem | list[Record] | None:
     """Every record, oldest first
 
-     Streamed from the database in chunks, so the table's size does not bound memory.
+     Every record stored before the request (unless deleted meanwhile), streamed in chunks read by id, so
+    the table's size bounds neither memory nor how long a database connection is held. A stream that
+    cannot complete (the reader accepts nothing for 30 s, or a shutdown outlasts it) ends with the
+    connection closed, never with a complete-looking answer.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -105,7 +111,10 @@ async def asyncio_detailed(
 ) -> Response[Problem | list[Record]]:
     """Every record, oldest first
 
-     Streamed from the database in chunks, so the table's size does not bound memory.
+     Every record stored before the request (unless deleted meanwhile), streamed in chunks read by id, so
+    the table's size bounds neither memory nor how long a database connection is held. A stream that
+    cannot complete (the reader accepts nothing for 30 s, or a shutdown outlasts it) ends with the
+    connection closed, never with a complete-looking answer.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -128,7 +137,10 @@ async def asyncio(
 ) -> Problem | list[Record] | None:
     """Every record, oldest first
 
-     Streamed from the database in chunks, so the table's size does not bound memory.
+     Every record stored before the request (unless deleted meanwhile), streamed in chunks read by id, so
+    the table's size bounds neither memory nor how long a database connection is held. A stream that
+    cannot complete (the reader accepts nothing for 30 s, or a shutdown outlasts it) ends with the
+    connection closed, never with a complete-looking answer.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
