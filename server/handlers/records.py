@@ -9,13 +9,12 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from connexion import request
 from starlette.responses import Response, StreamingResponse
 from starlette.types import Message, Send
 
 from server.db import records as store
 from server.db.engine import Database
-from server.lifespan import current_database
+from server.lifespan import current_database, current_settings
 from server.metrics import RECORDS_DELETED, RECORDS_STORED
 from server.responses import json_response, problem
 
@@ -71,8 +70,7 @@ async def list_all() -> Response:
     chunks = _json_array(current_database())
     # The first page is read before the 200 is sent, so that an unreachable database is a 503.
     first = await anext(chunks)
-    # Read once per stream, where the per-request hot paths find the database by their loop instead.
-    send_timeout_s = request.state.settings.stream_send_timeout_s
+    send_timeout_s = current_settings().stream_send_timeout_s
     return _BoundedSendStream(_after(first, chunks), send_timeout_s)
 
 
