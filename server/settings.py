@@ -44,8 +44,10 @@ class Settings(BaseSettings):
     db_pool_max_idle_s: Annotated[float, Field(gt=0)] = 60.0
     # PostgreSQL's statement_timeout; the client gives up on a silent server 1 s after it (503).
     db_statement_timeout_s: Annotated[float, Field(gt=0, le=600)] = 5.0
-    # Largest request body: POST /new's 1000 records of 1000 characters, each \u-escaped (6 bytes), fit.
-    max_body_bytes: Annotated[int, Field(ge=1024)] = 8 * 1024 * 1024
+    # Largest request body: POST /new's 1000 records of 1000 characters with their uuids fit even when every
+    # character is outside the Basic Multilingual Plane and JSON-escaped as a surrogate pair (12 bytes):
+    # 12.06 MB. The proxy's client_max_body_size (deploy/nginx) is the same 13 MiB.
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 13 * 1024 * 1024
     # A request body must arrive whole within this many seconds of its first byte being awaited (408).
     body_read_timeout_s: Annotated[float, Field(gt=0)] = 30.0
     # A GET /all reader that accepts no chunk (5000 records, about 300 kB) for this long is cut off.

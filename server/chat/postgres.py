@@ -50,6 +50,8 @@ STARTUP_WAIT_S = 5.0
 # A database host that vanishes without closing its connections (a network partition rather than a
 # restart) is noticed within 5 + 3 x 2 seconds instead of the kernel's two hours.
 KEEPALIVES = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2, "keepalives_count": 3}
+# How the chat's connections show in pg_stat_activity, apart from the request pool's.
+APPLICATION_NAME = "records-shop-chat"
 RECONNECT_MIN_S = 0.1
 RECONNECT_MAX_S = 2.0
 # Usernames are advisory locks (namespace, hash of room and name): a hash collision only makes a free
@@ -68,7 +70,7 @@ def name_key(room: str, username: str) -> int:
 
 class PostgresFanout(Fanout):
     def __init__(self, conninfo: str) -> None:
-        self._conninfo = make_conninfo(conninfo, **KEEPALIVES)
+        self._conninfo = make_conninfo(conninfo, application_name=APPLICATION_NAME, **KEEPALIVES)
         self._origin = secrets.token_hex(ORIGIN_HEX_DIGITS // 2)
         self._sequence = itertools.count()
         self._pending: deque[str] = deque()

@@ -43,6 +43,8 @@ POOL_TIMEOUT_S = 5.0
 DEADLINE_MARGIN_S = 1.0
 # A transaction left idle (a client that stopped mid-way) is ended by PostgreSQL after this long.
 IDLE_IN_TRANSACTION_TIMEOUT_MS = 10_000
+# How the request pool's connections show in pg_stat_activity (the chat's have their own name).
+APPLICATION_NAME = "records-shop"
 # New connections give up on an unanswering server after this long (libpq's connect_timeout, seconds).
 CONNECT_TIMEOUT_S = 3
 
@@ -215,6 +217,7 @@ class PostgresDatabase(Database):
             max_idle=settings.db_pool_max_idle_s,
             kwargs={
                 "autocommit": True,
+                "application_name": APPLICATION_NAME,
                 "connect_timeout": CONNECT_TIMEOUT_S,
                 "options": f"-c statement_timeout={statement_timeout_ms} "
                 f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from server.db import migrations
+from server.db.engine import APPLICATION_NAME
 from tests.utils.postgres import PostgresCluster
 from tests.utils.server import ServerProcess
 
@@ -22,10 +23,12 @@ MIN_SIZE = 1
 
 
 def _server_connections(url: str) -> int:
+    """The request pool's connections (the chat keeps two more of its own)."""
     with psycopg.connect(url) as connection:
         row = connection.execute(
             "SELECT count(*) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND application_name = %s",
+            [APPLICATION_NAME],
         ).fetchone()
     assert row is not None
     return int(row[0])

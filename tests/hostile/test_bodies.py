@@ -60,9 +60,11 @@ def test_a_chunked_body_is_read_and_stored(live_server: ServerProcess) -> None:
 
 
 def test_the_largest_batch_the_contract_allows_fits_the_default_limit(live_server: ServerProcess) -> None:
-    # 1000 records of 1000 characters, each written as a \u escape: the most bytes a valid batch takes.
-    text = "\\u00e9" * 1000
-    payload = ("[" + ",".join(f'{{"text":"{text}"}}' for _ in range(1000)) + "]").encode()
+    # 1000 records with their uuids and 1000 characters each, every character escaped as a surrogate pair
+    # (12 bytes): the most bytes a valid batch takes.
+    text = "\\ud83d\\ude00" * 1000
+    records = (f'{{"uuid":"{uuid.uuid4()}","text":"{text}"}}' for _ in range(1000))
+    payload = ("[" + ",".join(records) + "]").encode()
     assert len(payload) <= Settings().max_body_bytes
     response = httpx.post(f"{live_server.base_url}/new", content=payload, headers=JSON, timeout=60)
     assert response.status_code == 201

@@ -58,8 +58,10 @@ def test_requests_matching_no_route_share_one_route_label(metered_server: Server
         client.delete("/all")
         client.request("PROPFIND", "/pot")
     after = requests_counted(scrape(metered_server.base_url))
+    # A path of the contract's shape with a bad id is refused (422) before routing: no route matched it.
     assert difference(after, before) == {
-        ("GET", "none", "404"): 40,
+        ("GET", "none", "404"): 20,
+        ("GET", "none", "422"): 20,
         ("DELETE", "none", "405"): 1,
         ("OTHER", "none", "405"): 1,
         ("GET", "/metrics", "200"): 1,

@@ -74,7 +74,11 @@ def test_two_workers_count_requests_on_fresh_connections_exactly_once(
 
 
 def test_a_replaced_worker_loses_no_counts_and_its_gauges_go(migrated_url: str, tmp_path: Path) -> None:
-    env = {"PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "DB_POOL_SIZE": str(POOL_SIZE)}
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path),
+        "DB_POOL_SIZE": str(POOL_SIZE),
+        "DB_POOL_MIN_SIZE": str(POOL_SIZE),
+    }
     with ServerProcess(migrated_url, workers=2, env=env) as server:
         _wait_for_open_connections(server.base_url, 2 * POOL_SIZE)
         before = _healthz_total(server.base_url)
