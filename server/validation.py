@@ -20,6 +20,8 @@ from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
 from starlette.types import Message, Receive, Scope
 
+from server.built_once import BuiltOnce
+
 # The contract's deepest body is 2 levels (an array of objects). Past 256 levels the schema validator
 # fails with "Recursion limit reached" (a 500 before this limit), past 1024 the JSON parser does.
 MAX_JSON_DEPTH = 32
@@ -82,18 +84,12 @@ class NamedParameterValidator(ParameterValidator):
     every request.
     """
 
-    # Connexion builds a validator per request, but the parameter dicts live as long as the operation:
-    # key the compiled schemas on them, holding each dict so that its id cannot be reused.
-    _compiled: ClassVar[dict[int, tuple[dict[str, Any], Draft4Validator]]] = {}
-
-    @classmethod
-    def _schema_validator(cls, param: dict[str, Any]) -> Draft4Validator:
-        entry = cls._compiled.get(id(param))
-        if entry is None:
-            schema = param.get("schema", param)
-            entry = (param, Draft4Validator(schema, format_checker=Draft4Validator.FORMAT_CHECKER))
-            cls._compiled[id(param)] = entry
-        return entry[1]
+    # Connexion builds a validator per request, but the parameter dicts live as long as the operation.
+    _schema_validator: ClassVar[BuiltOnce[dict[str, Any], Draft4Validator]] = BuiltOnce(
+        lambda param: Draft4Validator(
+            param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER
+        )
+    )
 
     def validate_request(self, request: Any) -> None:
         # Connexion hands validation values already converted by int() and float(): check them as written.
@@ -153,14 +149,12 @@ class JsonBodyValidator(JSONRequestBodyValidator):
     `body[0].text`. OpenAPI's `nullable` is not understood here: the contract does not use it.
     """
 
-    _compiled: ClassVar[dict[int, tuple[dict[str, Any], jsonschema_rs.Draft4Validator]]] = {}
+    _compiled: ClassVar[BuiltOnce[dict[str, Any], jsonschema_rs.Draft4Validator]] = BuiltOnce(
+        lambda schema: jsonschema_rs.Draft4Validator(_without_components(schema))
+    )
 
     def _schema_validator(self) -> jsonschema_rs.Draft4Validator:
-        entry = self._compiled.get(id(self._schema))
-        if entry is None:
-            entry = (self._schema, jsonschema_rs.Draft4Validator(_without_components(self._schema)))
-            self._compiled[id(self._schema)] = entry
-        return entry[1]
+        return self._compiled(self._schema)
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         """Read the whole body, with or without a Content-Length (chunked), parse and validate it.

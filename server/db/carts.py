@@ -20,8 +20,9 @@ from sqlalchemy import (
     true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql import Executable
 
-from server.db.engine import Database
+from server.db.engine import Database, Dialect
 from server.db.models import cart_items, carts, items
 
 ADD_ATTEMPTS = 3
@@ -87,8 +88,8 @@ _item_of_line = (
     .offset(0)
     .lateral("item")
 )
-_lines_of_postgres = (
-    select(
+_lines_of: dict[Dialect, Executable] = {
+    "postgresql": select(
         cart_items.c.cart_id,
         cart_items.c.item_id,
         _item_of_line.c.name,
@@ -98,14 +99,12 @@ _lines_of_postgres = (
     )
     .select_from(cart_items.join(_item_of_line, true()))
     .where(cart_items.c.cart_id == any_(cast(bindparam("cart_ids"), ARRAY(BigInteger))))
-    .order_by(cart_items.c.cart_id, cart_items.c.item_id)
-)
-_lines_of_sqlite = (
-    select(*_line_columns)
+    .order_by(cart_items.c.cart_id, cart_items.c.item_id),
+    "sqlite": select(*_line_columns)
     .select_from(_lines_joined)
     .where(cart_items.c.cart_id.in_(bindparam("cart_ids", expanding=True)))
-    .order_by(cart_items.c.cart_id, cart_items.c.item_id)
-)
+    .order_by(cart_items.c.cart_id, cart_items.c.item_id),
+}
 
 
 _min_price, _max_price = cast(bindparam("min_price"), Double), cast(bindparam("max_price"), Double)
@@ -195,13 +194,12 @@ async def list_carts(
         "min_quantity": min_quantity,
         "max_quantity": max_quantity,
     }
-    postgres = db.dialect == "postgresql"
     async with db.autocommit() as queries:
         page = await queries.all(_page, params)
         if not page:
             return []
         ids = [row[0] for row in page]
-        lines = await queries.all(_lines_of_postgres if postgres else _lines_of_sqlite, {"cart_ids": ids})
+        lines = await queries.all(_lines_of[db.dialect], {"cart_ids": ids})
     by_cart: dict[int, list[CartLine]] = {cart_id: [] for cart_id in ids}
     for row in lines:
         by_cart[row[0]].append(CartLine(*row[1:]))

@@ -18,7 +18,7 @@ import socket
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar, cast
+from typing import Any, Literal, cast
 
 import psycopg
 from psycopg.pq import ConnStatus
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import ClauseElement, Executable
 
+from server.built_once import BuiltOnce
 from server.db.urls import async_url
 from server.settings import Settings
 
@@ -53,6 +54,8 @@ class DatabaseDeadlineExceeded(Exception):
     """A database call outlived its client-side deadline: the server is frozen or out of reach."""
 
 
+# Where a query differs by database, data modules keep one entry per dialect and look up `db.dialect`.
+Dialect = Literal["postgresql", "sqlite"]
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 Row = Sequence[Any]
 
@@ -86,7 +89,7 @@ class PoolStats:
 
 
 class Database(abc.ABC):
-    dialect: str
+    dialect: Dialect
     # Every statement sent, so that tests and metrics can see how many a request costs.
     statements_executed: int = 0
 
@@ -124,28 +127,32 @@ def open_database(settings: Settings) -> Database:
     return SqliteDatabase(create_async_engine(url))
 
 
-class _PsycopgQueries(Queries):
-    # SQLAlchemy's dialect constructors are untyped.
-    _dialect = PGDialect_psycopg()  # type: ignore[no-untyped-call]
-    # Statements are module-level constants: compile each once, holding it so its id stays unique.
-    _compiled: ClassVar[dict[int, tuple[Executable, str, dict[str, Any], bool | None]]] = {}
+# A statement as psycopg runs it: SQL text, default parameter values, whether to prepare it.
+_Compiled = tuple[str, dict[str, Any], bool | None]
+# SQLAlchemy's dialect constructors are untyped.
+_POSTGRES_DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
+
+def _compile(statement: Executable) -> _Compiled:
+    # No column_keys: an INSERT renders only the values it names, the rest take their defaults.
+    compiled = cast(ClauseElement, statement).compile(dialect=_POSTGRES_DIALECT, column_keys=[])
+    # A statement whose best plan depends on its values asks with `execution_options(prepare=False)`
+    # to be planned on every call: a prepared statement falls back to one generic plan.
+    return str(compiled), dict(compiled.params), statement.get_execution_options().get("prepare")
+
+
+# Statements are module-level constants: each is compiled once.
+_compiled = BuiltOnce(_compile)
+
+
+class _PsycopgQueries(Queries):
     def __init__(self, database: Database, connection: psycopg.AsyncConnection[Any]) -> None:
         super().__init__(database)
         self._connection = connection
 
-    @classmethod
-    def _sql(cls, statement: Executable, params: Params) -> tuple[str, dict[str, Any], bool | None]:
-        entry = cls._compiled.get(id(statement))
-        if entry is None:
-            # No column_keys: an INSERT renders only the values it names, the rest take their defaults.
-            compiled = cast(ClauseElement, statement).compile(dialect=cls._dialect, column_keys=[])
-            # A statement whose best plan depends on its values asks with `execution_options(prepare=False)`
-            # to be planned on every call: a prepared statement falls back to one generic plan.
-            prepare = statement.get_execution_options().get("prepare")
-            entry = (statement, str(compiled), dict(compiled.params), prepare)
-            cls._compiled[id(statement)] = entry
-        _, sql, defaults, prepare = entry
+    @staticmethod
+    def _sql(statement: Executable, params: Params) -> _Compiled:
+        sql, defaults, prepare = _compiled(statement)
         if params is None:
             return sql, defaults, prepare
         if not isinstance(params, Mapping):
@@ -205,7 +212,7 @@ class PostgresDatabase(Database):
     A stale connection (the server restarted since it was last used) is found and replaced at checkout.
     """
 
-    dialect = "postgresql"
+    dialect: Dialect = "postgresql"
 
     def __init__(self, conninfo: str, settings: Settings) -> None:
         statement_timeout_ms = round(settings.db_statement_timeout_s * 1000)
@@ -303,7 +310,7 @@ class SqliteDatabase(Database):
     BEGIN IMMEDIATE: a deferred transaction that later upgrades to a write lock fails at once.
     """
 
-    dialect = "sqlite"
+    dialect: Dialect = "sqlite"
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine

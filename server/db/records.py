@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import NamedTuple
 from uuid import UUID, uuid4
 
@@ -12,8 +12,9 @@ import orjson
 from sqlalchemy import ARRAY, Uuid, any_, bindparam, cast, column, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.sql import Executable
 
-from server.db.engine import Database, Row
+from server.db.engine import Database, Dialect, Params, Row
 from server.db.models import records
 
 STREAM_CHUNK_ROWS = 5000
@@ -86,6 +87,25 @@ _insert_sqlite = (
 _existing_sqlite = select(*_columns).where(records.c.uuid.in_(bindparam("uuids", expanding=True)))
 
 
+def _batch_as_json(batch: Sequence[NewRecord]) -> Params:
+    return {"batch": orjson.dumps([record._asdict() for record in batch]).decode()}
+
+
+def _batch_as_rows(batch: Sequence[NewRecord]) -> Params:
+    return [{"uuid": UUID(r.uuid) if r.uuid else uuid4(), "text": r.text} for r in batch]
+
+
+# Each statement with the way its parameters are written on that database.
+_insert_batch: dict[Dialect, tuple[Executable, Callable[[Sequence[NewRecord]], Params]]] = {
+    "postgresql": (_insert_postgres, _batch_as_json),
+    "sqlite": (_insert_sqlite, _batch_as_rows),
+}
+_existing: dict[Dialect, tuple[Executable, Callable[[list[str]], Params]]] = {
+    "postgresql": (_existing_postgres, lambda uuids: {"uuids": uuids}),
+    "sqlite": (_existing_sqlite, lambda uuids: {"uuids": [UUID(uuid) for uuid in uuids]}),
+}
+
+
 async def store_batch(db: Database, batch: Sequence[NewRecord]) -> tuple[BatchOutcome, list[Record]]:
     """Store every record of the batch in one multi-row INSERT, or none of them.
 
@@ -94,25 +114,18 @@ async def store_batch(db: Database, batch: Sequence[NewRecord]) -> tuple[BatchOu
     given = [record.uuid for record in batch if record.uuid is not None]
     if len(set(given)) != len(given):
         return BatchOutcome.CONFLICT, []
-    postgres = db.dialect == "postgresql"
+    insert, batch_params = _insert_batch[db.dialect]
+    find_existing, uuid_params = _existing[db.dialect]
     try:
         async with db.transaction() as queries:
-            if postgres:
-                payload = orjson.dumps([record._asdict() for record in batch]).decode()
-                inserted = await queries.all(_insert_postgres, {"batch": payload})
-            else:
-                rows = [{"uuid": UUID(r.uuid) if r.uuid else uuid4(), "text": r.text} for r in batch]
-                inserted = await queries.all(_insert_sqlite, rows)
+            inserted = await queries.all(insert, batch_params(batch))
             if len(inserted) == len(batch):
                 in_batch_order = sorted(inserted, key=lambda row: int(row[0]))
                 return BatchOutcome.CREATED, [Record(row[1], row[2]) for row in in_batch_order]
             if inserted:
                 raise _Conflict
             # Nothing was new, so every record named its uuid: it is a re-send if all match.
-            uuids = given if postgres else [UUID(uuid) for uuid in given]
-            existing = await queries.all(
-                _existing_postgres if postgres else _existing_sqlite, {"uuids": uuids}
-            )
+            existing = await queries.all(find_existing, uuid_params(given))
             stored = {str(uuid): Record(uuid, text) for uuid, text in existing}
             sent = {record.uuid: record.text for record in batch}
             if {key: record.text for key, record in stored.items()} == sent:
