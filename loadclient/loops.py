@@ -9,19 +9,17 @@ import random
 import string
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-import httpx
 from records_shop_client import Client
 from records_shop_client.api.records import create_batch, delete_by_key, get_by_key
 from records_shop_client.models import NewRecord, Record
 
 from loadclient.backoff import Backoff
 from loadclient.journal import Journal
-from loadclient.stats import Stats
+from loadclient.stats import RequestFailed, Stats, timed
 from loadclient.transport import REQUEST_TIMEOUT_S
 
 ALPHABET = string.ascii_letters + string.digits
@@ -36,21 +34,6 @@ class LoadShape:
     batch_min: int = 10
     batch_max: int = 100
     text_length: int = 16
-
-
-class RequestFailed(Exception):
-    """No answer, or an answer that is not in the contract's success or expected-failure set."""
-
-
-async def _timed(stats: Stats, call: Callable[[], Awaitable[T]]) -> T:
-    started = time.perf_counter()
-    try:
-        response = await call()
-    except (TimeoutError, httpx.HTTPError, OSError) as error:
-        raise RequestFailed(type(error).__name__) from error
-    finally:
-        stats.request_took(time.perf_counter() - started)
-    return response
 
 
 async def _status(client: Client, request: dict[str, Any]) -> int:
@@ -81,7 +64,7 @@ async def produce(
         attempt = 0
         while True:
             try:
-                status = await _timed(stats, partial(_status, client, request))
+                status = await timed(stats, partial(_status, client, request))
             except RequestFailed:
                 status = None
             # 201 stored, 200 already stored; 409 on a re-send means our earlier attempt stored it and
@@ -100,7 +83,7 @@ async def produce(
 
 async def _delete(client: Client, stats: Stats, journal: Journal, record: Record) -> None:
     try:
-        status = await _timed(stats, partial(_status, client, delete_by_key._get_kwargs(key=record.uuid)))
+        status = await timed(stats, partial(_status, client, delete_by_key._get_kwargs(key=record.uuid)))
     except RequestFailed:
         stats.errors += 1
         journal.delete_attempted(record.uuid, "error")
@@ -179,7 +162,7 @@ async def consume(
             await claims.wait_for_release(EMPTY_TABLE_PAUSE_S)
             continue
         try:
-            response = await _timed(
+            response = await timed(
                 stats, lambda: get_by_key.asyncio_detailed(key=str(OLDEST_PER_ROUND), client=client)
             )
         except RequestFailed:

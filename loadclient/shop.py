@@ -12,11 +12,10 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
-import httpx
 from records_shop_client import Client
 from records_shop_client.api.carts import add_to_cart, create_cart, get_cart, list_carts
 from records_shop_client.api.items import create_item, delete_item, get_item, list_items
@@ -24,7 +23,7 @@ from records_shop_client.models import CartCreated, Item, ItemFields
 from records_shop_client.types import Response
 
 from loadclient.backoff import Backoff
-from loadclient.stats import Latencies
+from loadclient.stats import Report, RequestFailed, timed
 
 T = TypeVar("T")
 
@@ -36,8 +35,9 @@ MISSING_ID_FLOOR = 2**62
 
 
 @dataclass
-class ShopStats:
-    started: float = field(default_factory=time.monotonic)
+class ShopStats(Report):
+    """The shop scenario: what shoppers did, interval lines leading with the requests sent."""
+
     requests: int = 0
     created: int = 0
     deleted: int = 0
@@ -45,31 +45,15 @@ class ShopStats:
     added: int = 0
     missing: int = 0
     errors: int = 0
-    _interval_start: float = field(default_factory=time.monotonic)
-    _requests_at_interval_start: int = 0
-    latencies: Latencies = field(default_factory=Latencies)
 
     def request_took(self, seconds: float) -> None:
         self.requests += 1
-        self.latencies.record(seconds)
+        super().request_took(seconds)
 
-    def interval_line(self) -> str:
-        """The line printed every --report-every seconds: requests in the interval first."""
-        now = time.monotonic()
-        requests_now = self.requests - self._requests_at_interval_start
-        line = (
-            f"requests {requests_now} in {now - self._interval_start:.1f}s | {self._totals(now)} | "
-            f"{self.latencies.end_interval()}"
-        )
-        self._interval_start, self._requests_at_interval_start = now, self.requests
-        return line
+    def _leading(self) -> tuple[str, int]:
+        return "requests", self.requests
 
-    def summary_line(self) -> str:
-        """The last line: totals, and latencies over the whole run."""
-        return f"summary | {self._totals(time.monotonic())} | {self.latencies.whole_run()}"
-
-    def _totals(self, now: float) -> str:
-        elapsed = max(now - self.started, 1e-9)
+    def _totals(self, elapsed: float) -> str:
         return (
             f"requests {self.requests} created {self.created} deleted {self.deleted} carts {self.carts} "
             f"added {self.added} missing {self.missing} errors {self.errors} | "
@@ -113,13 +97,10 @@ class Shopper:
         await self._pace.wait()
         if self._stop.is_set():
             raise Stopped
-        started = time.perf_counter()
         try:
-            response = await call()
-        except (TimeoutError, httpx.HTTPError, OSError) as error:
-            raise VisitFailed(type(error).__name__) from error
-        finally:
-            self._stats.request_took(time.perf_counter() - started)
+            response = await timed(self._stats, call)
+        except RequestFailed as error:
+            raise VisitFailed(str(error)) from error
         if response.status_code == 404 and 404 in expected:
             self._stats.missing += 1
         elif response.status_code not in expected:

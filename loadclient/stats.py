@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import abc
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
+import httpx
 from hdrh.histogram import HdrHistogram
 
 # Latencies are kept in HDR histograms (microseconds, 3 significant digits, up to a minute): a run of
 # hours at thousands of requests a second then takes a few kilobytes instead of a list of every sample.
 _LOWEST_US, _HIGHEST_US, _SIGNIFICANT_DIGITS = 1, 60_000_000, 3
+
+T = TypeVar("T")
 
 
 def _histogram() -> HdrHistogram:
@@ -43,37 +49,76 @@ class Latencies:
         return _percentiles(self._run)
 
 
+class RequestFailed(Exception):
+    """No answer: a timeout or a transport error."""
+
+
+class _Records(Protocol):
+    def request_took(self, seconds: float) -> None: ...
+
+
+async def timed(stats: _Records, call: Callable[[], Awaitable[T]]) -> T:
+    """The call's answer, its latency recorded whatever happens; no answer is RequestFailed."""
+    started = time.perf_counter()
+    try:
+        return await call()
+    except (TimeoutError, httpx.HTTPError, OSError) as error:
+        raise RequestFailed(type(error).__name__) from error
+    finally:
+        stats.request_took(time.perf_counter() - started)
+
+
 @dataclass
-class Stats:
+class Report(abc.ABC):
+    """A scenario's report lines: every interval, the count it leads with, totals and the interval's
+    latencies; at the end, totals and the whole run's latencies. A scenario says what it counts."""
+
     started: float = field(default_factory=time.monotonic)
-    inserted: int = 0
-    deleted: int = 0
-    races: int = 0
-    errors: int = 0
     latencies: Latencies = field(default_factory=Latencies)
     _interval_start: float = field(default_factory=time.monotonic)
-    _deleted_at_interval_start: int = 0
+    _leading_at_interval_start: int = 0
+
+    @abc.abstractmethod
+    def _leading(self) -> tuple[str, int]:
+        """The name and running total of what each interval line starts with."""
+
+    @abc.abstractmethod
+    def _totals(self, elapsed: float) -> str:
+        """The running totals and rates, given the seconds since the start."""
 
     def request_took(self, seconds: float) -> None:
         self.latencies.record(seconds)
 
     def interval_line(self) -> str:
-        """The line printed every --report-every seconds: deleted in it first, its own latencies last."""
+        """The line printed every --report-every seconds: its leading count first, its latencies last."""
         now = time.monotonic()
-        deleted_now = self.deleted - self._deleted_at_interval_start
+        name, total = self._leading()
         line = (
-            f"deleted {deleted_now} in {now - self._interval_start:.1f}s | {self._totals(now)} | "
-            f"{self.latencies.end_interval()}"
+            f"{name} {total - self._leading_at_interval_start} in {now - self._interval_start:.1f}s | "
+            f"{self._totals(max(now - self.started, 1e-9))} | {self.latencies.end_interval()}"
         )
-        self._interval_start, self._deleted_at_interval_start = now, self.deleted
+        self._interval_start, self._leading_at_interval_start = now, total
         return line
 
     def summary_line(self) -> str:
         """The last line: totals, and latencies over the whole run."""
-        return f"summary | {self._totals(time.monotonic())} | {self.latencies.whole_run()}"
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        return f"summary | {self._totals(elapsed)} | {self.latencies.whole_run()}"
 
-    def _totals(self, now: float) -> str:
-        elapsed = max(now - self.started, 1e-9)
+
+@dataclass
+class Stats(Report):
+    """The records scenario: inserts and deletes, interval lines leading with the records deleted."""
+
+    inserted: int = 0
+    deleted: int = 0
+    races: int = 0
+    errors: int = 0
+
+    def _leading(self) -> tuple[str, int]:
+        return "deleted", self.deleted
+
+    def _totals(self, elapsed: float) -> str:
         return (
             f"inserted {self.inserted} deleted {self.deleted} races {self.races} errors {self.errors} | "
             f"insert/s {self.inserted / elapsed:.1f} delete/s {self.deleted / elapsed:.1f}"
