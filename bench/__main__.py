@@ -25,6 +25,7 @@ from server.db import migrations
 from server.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
 from tests.utils.postgres import PostgresCluster
+from tests.utils.processes import answers_ok
 from tests.utils.server import STARTUP_TIMEOUT_S, ServerProcess
 
 CONCURRENCY = 32
@@ -90,15 +91,8 @@ def _yardstick(url: str, log: Path) -> Iterator[tuple[str, int]]:
             stderr=output,
         )
         try:
-            deadline = time.monotonic() + STARTUP_TIMEOUT_S
-            while True:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the yardstick did not start: see {log}")
-                try:
-                    if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
+            if not answers_ok(process, f"{base_url}/healthz", STARTUP_TIMEOUT_S):
+                raise RuntimeError(f"the yardstick did not start: see {log}")
             yield base_url, process.pid
         finally:
             process.terminate()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
@@ -12,10 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-import httpx
-
 from server.paths import PROJECT_ROOT
 from tests.utils.nginx import NginxProcess
+from tests.utils.processes import answers_ok, stop_process
 
 STARTUP_TIMEOUT_S = 60.0
 
@@ -68,14 +66,10 @@ class LocalService:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def wait_healthy(self, url: str, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.command} exited with {self.process.returncode}:\n{self.output()}")
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(url, timeout=1).status_code == 200:
-                    return
-            time.sleep(0.2)
+        if answers_ok(self.process, url, timeout_s):
+            return
+        if self.process.poll() is not None:
+            raise RuntimeError(f"{self.command} exited with {self.process.returncode}:\n{self.output()}")
         raise RuntimeError(f"{url} did not answer 200 within {timeout_s}s:\n{self.output()}")
 
     def wait_for_line(self, prefix: str, timeout_s: float) -> str:
@@ -92,17 +86,11 @@ class LocalService:
 
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
         """Signal the process, wait for it (killing it after 20 s), and return its exit status."""
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        returncode = stop_process(self.process, sig, timeout_s=20)
         if self._log is not None:
             self._log.close()
             self._log = None
-        return self.process.returncode
+        return returncode
 
 
 @dataclass

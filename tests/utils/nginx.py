@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from server.paths import PROJECT_ROOT
+from tests.utils.processes import stop_process
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "nginx" / "templates"
 ENVSUBST_SCRIPT = Path(__file__).with_name("nginx-20-envsubst-on-templates.sh")
@@ -123,13 +124,8 @@ class NginxProcess:
         ]
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None:
+            stop_process(self._process, timeout_s=10)
         if self._stdout is not None:
             self._stdout.close()
             self._stdout = None

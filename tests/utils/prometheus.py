@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import yaml
 
 from server.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
+from tests.utils.processes import answers_ok, stop_process
 
 DEPLOY = PROJECT_ROOT / "deploy"
 PROMETHEUS_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
@@ -82,16 +82,10 @@ class PrometheusProcess:
                 stdout=log,
                 stderr=log,
             )
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"prometheus exited: {self._log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base_url}/-/ready", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
+        if answers_ok(self._process, f"{self.base_url}/-/ready", STARTUP_TIMEOUT_S):
+            return self
+        if self._process.poll() is not None:
+            raise RuntimeError(f"prometheus exited: {self._log_path.read_text()[-2000:]}")
         self.stop()
         raise RuntimeError(f"prometheus not ready within {STARTUP_TIMEOUT_S}s")
 
@@ -108,13 +102,8 @@ class PrometheusProcess:
         return result
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        if self._process is not None:
+            stop_process(self._process)
 
     def __enter__(self) -> PrometheusProcess:
         return self if self._process is not None else self.start()

@@ -7,14 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import IO
 
-import httpx
-
 from server.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
+from tests.utils.processes import answers_ok, stop_process
 
 STARTUP_TIMEOUT_S = 30.0
 
@@ -71,15 +69,10 @@ class ServerProcess:
             stdout=log,
             stderr=log,
         )
-        deadline = time.monotonic() + STARTUP_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise RuntimeError(f"server exited with {self._process.returncode} during startup")
-            try:
-                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                time.sleep(0.1)
+        if answers_ok(self._process, f"{self.base_url}/healthz", STARTUP_TIMEOUT_S):
+            return self
+        if self._process.poll() is not None:
+            raise RuntimeError(f"server exited with {self._process.returncode} during startup")
         self.stop()
         raise RuntimeError(f"server did not answer on {self.base_url} within {STARTUP_TIMEOUT_S}s")
 
@@ -93,17 +86,11 @@ class ServerProcess:
         assert self._process is not None
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=grace_s)
-        if self._process.poll() is None:
-            self._process.send_signal(sig)
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        returncode = stop_process(self._process, sig)
         if self._log is not None:
             self._log.close()
             self._log = None
-        return self._process.returncode
+        return returncode
 
     def __enter__(self) -> ServerProcess:
         return self.start()
