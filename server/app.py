@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server import metrics
 from server.chat.endpoint import ChatRoutes
 from server.chat.hub import ChatHub, create_hub
+from server.contract import Contract, load_contract
 from server.errors import CancelledRequestGuard, ProblemMiddleware
 from server.lifespan import lifespan_for
 from server.limits import RequestLimits
@@ -48,7 +49,7 @@ class DocsMiddleware(SwaggerUIMiddleware):
             await self.app(scope, receive, send)
 
 
-def _middlewares(settings: Settings, chat: ChatHub) -> list[Callable[..., ASGIApp]]:
+def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[Callable[..., ASGIApp]]:
     """Connexion's default stack less what this service does not use, plus our request guards.
 
     No operation declares security, so SecurityMiddleware only costs time; response validation buffers
@@ -66,7 +67,7 @@ def _middlewares(settings: Settings, chat: ChatHub) -> list[Callable[..., ASGIAp
     )
     stack: list[Callable[..., ASGIApp]] = []
     if settings.metrics:
-        stack.append(partial(metrics.MetricsMiddleware, routes=metrics.routes_by_operation(SPEC_PATH)))
+        stack.append(partial(metrics.MetricsMiddleware, routes=metrics.routes_by_operation(contract)))
     stack += [
         partial(ChatRoutes, hub=chat),
         CancelledRequestGuard,
@@ -74,9 +75,9 @@ def _middlewares(settings: Settings, chat: ChatHub) -> list[Callable[..., ASGIAp
         ProblemMiddleware,
         limits,
         DocsMiddleware,
-        partial(RouteGuard, declared=declared_paths(SPEC_PATH)),
+        partial(RouteGuard, declared=declared_paths(contract)),
         RoutingMiddleware,
-        partial(MediaTypeGuard, consumed=consumed_media_types(SPEC_PATH)),
+        partial(MediaTypeGuard, consumed=consumed_media_types(contract)),
         RequestValidationMiddleware,
     ]
     if settings.validate_responses:
@@ -101,7 +102,8 @@ def create_app(settings: Settings) -> AsyncApp:
     app = AsyncApp(
         __name__,
         lifespan=_with_chat(lifespan_for(settings), chat),
-        middlewares=_middlewares(settings, chat),
+        # The guards and the metrics read the contract from one parse; Connexion reads its own.
+        middlewares=_middlewares(settings, chat, load_contract(SPEC_PATH)),
     )
     app.add_api(
         SPEC_PATH,

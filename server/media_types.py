@@ -3,30 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
-import yaml
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+from server.contract import Contract, operations
 
 
-def consumed_media_types(spec_path: Path) -> dict[str, frozenset[str]]:
+def consumed_media_types(contract: Contract) -> dict[str, frozenset[str]]:
     """Each operation with the media types its request body may have; empty when it takes none.
 
-    Keyed by the id Connexion's router puts in the scope: the operationId resolved to its handler
-    (`server.handlers.records.create_batch`).
+    Keyed by the id Connexion's router puts in the scope.
     """
-    spec = yaml.safe_load(spec_path.read_text())
-    consumed = {}
-    for item in spec["paths"].values():
-        for method, operation in item.items():
-            if method in _HTTP_METHODS:
-                content = operation.get("requestBody", {}).get("content", {})
-                handler = f"{operation['x-openapi-router-controller']}.{operation['operationId']}"
-                consumed[handler] = frozenset(media.lower() for media in content)
-    return consumed
+    return {
+        operation.routed_id: frozenset(
+            media.lower() for media in operation.definition.get("requestBody", {}).get("content", {})
+        )
+        for operation in operations(contract)
+    }
 
 
 class MediaTypeGuard:

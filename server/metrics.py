@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -36,6 +35,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from prometheus_client.registry import REGISTRY, Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.contract import Contract, operations
 from server.db.engine import Database
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
@@ -48,8 +48,6 @@ OTHER_METHOD = "OTHER"
 LATENCY_BUCKETS_S = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 # Pool figures are sampled, not tracked per checkout: a second is finer than any scrape interval.
 POOL_SAMPLE_INTERVAL_S = 1.0
-
-_HTTP_METHODS = {method.lower() for method in KNOWN_METHODS} | {"trace"}
 
 # The `_created` series of single-process mode double the counters' series, and nothing reads them.
 disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -92,24 +90,16 @@ class ChatMetrics:
         CHAT_MESSAGES_RELAYED.inc()
 
 
-def routes_by_operation(spec_path: Path) -> dict[str, str]:
+def routes_by_operation(contract: Contract) -> dict[str, str]:
     """The route template of each operation, keyed as Connexion names the operation it routed to.
 
     Connexion's resolver prefixes the operationId with `x-openapi-router-controller` when one is set;
     both spellings are keys so the map does not depend on which one a Connexion version reports.
     """
-    spec = yaml.safe_load(spec_path.read_text())
     routes = {}
-    for path, item in spec["paths"].items():
-        for method, operation in item.items():
-            if method not in _HTTP_METHODS:
-                continue
-            controller = operation.get("x-openapi-router-controller") or item.get(
-                "x-openapi-router-controller"
-            )
-            routes[operation["operationId"]] = path
-            if controller:
-                routes[f"{controller}.{operation['operationId']}"] = path
+    for operation in operations(contract):
+        routes[operation.definition["operationId"]] = operation.path
+        routes[operation.routed_id] = operation.path
     return routes
 
 

@@ -12,16 +12,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.contract import HTTP_METHODS, Contract
 from server.validation import number_syntax_error
 
-_HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 _TEMPLATE_PARAMETER = re.compile(r"\{([^}/]+)\}")
 
 
@@ -32,7 +30,7 @@ class DeclaredPath(NamedTuple):
     numeric: dict[str, str]
 
 
-def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+def _resolve(spec: Contract, node: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in node:
         target: Any = spec
         for part in node["$ref"].removeprefix("#/").split("/"):
@@ -41,16 +39,15 @@ def _resolve(spec: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     return node
 
 
-def declared_paths(spec_path: Path) -> list[DeclaredPath]:
+def declared_paths(spec: Contract) -> list[DeclaredPath]:
     """Each path of the contract with its methods and numeric path parameters, literal paths first."""
-    spec = yaml.safe_load(spec_path.read_text())
     declared = []
     for path, item in spec["paths"].items():
-        methods = {method.upper() for method in item if method in _HTTP_METHODS}
+        methods = {method.upper() for method in item if method in HTTP_METHODS}
         if "GET" in methods:
             methods.add("HEAD")
         numeric = {}
-        operations = [item, *(item[method] for method in item if method in _HTTP_METHODS)]
+        operations = [item, *(item[method] for method in item if method in HTTP_METHODS)]
         for parameter in (_resolve(spec, p) for op in operations for p in op.get("parameters", [])):
             schema = _resolve(spec, parameter.get("schema", {}))
             if parameter["in"] == "path" and schema.get("type") in ("integer", "number"):

@@ -14,7 +14,6 @@ from typing import Any
 
 import connexion
 import pytest
-import yaml
 from connexion import AsyncApp
 from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
@@ -26,6 +25,7 @@ from connexion.validators import AbstractRequestBodyValidator, JSONRequestBodyVa
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from server.contract import load_contract, operations
 from server.operations import CONNEXION_SHAPE, OperationLayer, check_connexion_shape
 from server.paths import SPEC_PATH
 from tests.utils.app import app_client
@@ -123,13 +123,7 @@ SET_IN_INIT = {"operations", "next_app", "base_path", "apis", "app"}
 
 
 def _contract_operation_ids() -> set[str]:
-    contract = yaml.safe_load(SPEC_PATH.read_text())
-    return {
-        operation["operationId"]
-        for methods in contract["paths"].values()
-        for method, operation in methods.items()
-        if isinstance(operation, dict) and "operationId" in operation
-    }
+    return {operation.definition["operationId"] for operation in operations(load_contract(SPEC_PATH))}
 
 
 def test_connexion_still_has_every_attribute_the_operation_layer_uses() -> None:
