@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from server.__main__ import GRACEFUL_SHUTDOWN_S
 from tests.utils.problems import assert_problem
 from tests.utils.raw_http import as_httpx, connect, read_answer, request_head
+from tests.utils.records import insert_records
 from tests.utils.server import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
@@ -30,15 +30,6 @@ def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
     process = ServerProcess(database_url, log_path=tmp_path / "server.log")
     with process:
         yield process
-
-
-def _fill(database_url: str, count: int) -> None:
-    with psycopg.connect(database_url) as connection:
-        connection.execute(
-            "INSERT INTO records (uuid, text) SELECT gen_random_uuid(), repeat('x', 16) "
-            "FROM generate_series(1, %s)",
-            (count,),
-        )
 
 
 def test_a_body_still_arriving_when_the_drain_ends_answers_503(server: ServerProcess, tmp_path: Path) -> None:
@@ -60,7 +51,7 @@ def test_a_body_still_arriving_when_the_drain_ends_answers_503(server: ServerPro
 def test_get_all_cut_by_the_end_of_the_drain_is_visibly_broken(
     database_url: str, server: ServerProcess
 ) -> None:
-    _fill(database_url, MANY_RECORDS)
+    insert_records(database_url, MANY_RECORDS)
     with connect(server.base_url, timeout_s=GRACEFUL_SHUTDOWN_S + 10) as sock:
         sock.sendall(request_head("GET", "/all", {}))
         received = sock.recv(65536)
@@ -78,7 +69,7 @@ def test_get_all_cut_by_the_end_of_the_drain_is_visibly_broken(
 async def test_get_all_that_can_finish_within_the_drain_finishes(
     database_url: str, server: ServerProcess
 ) -> None:
-    _fill(database_url, 100_000)
+    insert_records(database_url, 100_000)
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:
         async with client.stream("GET", "/all") as response:
             server.send_signal(signal.SIGTERM)

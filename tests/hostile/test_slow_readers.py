@@ -16,6 +16,7 @@ import pytest
 
 from tests.utils.problems import assert_still_serving
 from tests.utils.raw_http import connect, request_head
+from tests.utils.records import insert_records
 from tests.utils.server import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
@@ -33,17 +34,8 @@ def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
         yield process
 
 
-def _fill(database_url: str) -> None:
-    with psycopg.connect(database_url) as connection:
-        connection.execute(
-            "INSERT INTO records (uuid, text) SELECT gen_random_uuid(), repeat('x', 16) "
-            "FROM generate_series(1, %s)",
-            (RECORDS,),
-        )
-
-
 def test_stalled_get_all_readers_do_not_take_the_pool(database_url: str, server: ServerProcess) -> None:
-    _fill(database_url)
+    insert_records(database_url, RECORDS)
     with ExitStack() as stack:
         stalled: list[socket.socket] = []
         for _ in range(STALLED_READERS):
@@ -66,7 +58,7 @@ def test_stalled_get_all_readers_do_not_take_the_pool(database_url: str, server:
 def test_readers_that_leave_mid_stream_cost_no_connection(
     database_url: str, server: ServerProcess, tmp_path: Path
 ) -> None:
-    _fill(database_url)
+    insert_records(database_url, RECORDS)
     for _ in range(STALLED_READERS):
         with connect(server.base_url) as sock:
             sock.sendall(request_head("GET", "/all", {}))
@@ -83,7 +75,7 @@ def test_readers_that_leave_mid_stream_cost_no_connection(
 def test_a_reader_that_accepts_nothing_is_cut_off_after_the_send_timeout(
     database_url: str, tmp_path: Path
 ) -> None:
-    _fill(database_url)
+    insert_records(database_url, RECORDS)
     env = {"STREAM_SEND_TIMEOUT_S": "1"}
     with ServerProcess(database_url, env=env, log_path=tmp_path / "cut.log") as server:
         with connect(server.base_url) as sock:
