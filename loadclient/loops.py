@@ -81,13 +81,14 @@ async def produce(
             await backoff.wait(stop)
 
 
-async def _delete(client: Client, stats: Stats, journal: Journal, record: Record) -> None:
+async def _delete(client: Client, stats: Stats, journal: Journal, record: Record) -> bool:
+    """Delete the record; whether it is now gone from the table (deleted, or found already gone)."""
     try:
         status = await timed(stats, partial(_status, client, delete_by_key._get_kwargs(key=record.uuid)))
     except RequestFailed:
         stats.errors += 1
         journal.delete_attempted(record.uuid, "error")
-        return
+        return False
     journal.delete_attempted(record.uuid, status)
     if status == 200:
         stats.deleted += 1
@@ -95,10 +96,11 @@ async def _delete(client: Client, stats: Stats, journal: Journal, record: Record
         stats.races += 1  # another consumer got there first: expected, not an error
     else:
         stats.errors += 1
+    return status in (200, 404)
 
 
 class Claims:
-    """The records this client's consumers are deleting or have deleted, so that they never race one another.
+    """The records this client's consumers are deleting or have just deleted, so they never race each other.
 
     Only the 10 oldest records are visible, and they stay visible until deleted: a consumer that waited
     for its 10 deletes before asking again would idle through every round trip, and two consumers would
@@ -128,10 +130,16 @@ class Claims:
         self._uuids.update(record.uuid for record in new)
         return new
 
-    def release(self, record: Record) -> None:
+    def release(self, record: Record, gone: bool) -> None:
+        """End the claim; a record that is `gone` is not claimed again while a stale GET may list it.
+
+        One whose delete failed (no answer, 503) is still in the table: it is claimable again at once,
+        or deletes would stall for the whole memory span after every outage.
+        """
         self._uuids.discard(record.uuid)
-        self._done.add(record.uuid)
-        self._done_order.append((time.monotonic(), record.uuid))
+        if gone:
+            self._done.add(record.uuid)
+            self._done_order.append((time.monotonic(), record.uuid))
         self._released.set()
 
     def _forget_old(self) -> None:
@@ -152,10 +160,11 @@ async def consume(
     deleting: set[asyncio.Task[None]] = set()
 
     async def delete_claimed(record: Record) -> None:
+        gone = False
         try:
-            await _delete(client, stats, journal, record)
+            gone = await _delete(client, stats, journal, record)
         finally:
-            claims.release(record)
+            claims.release(record, gone)
 
     while not stop.is_set():
         if len(claims) > OLDEST_PER_ROUND // 2:
