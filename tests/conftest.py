@@ -10,9 +10,9 @@ from sqlalchemy import create_engine
 from starlette.testclient import TestClient
 
 from server.db import migrations
-from server.db.models import metadata
 from server.db.urls import sync_url
 from tests.utils.app import app_client
+from tests.utils.database import empty_tables
 from tests.utils.postgres import PostgresCluster, PostgresUnavailable
 from tests.utils.server import ServerProcess
 
@@ -78,11 +78,7 @@ def migrated_url(backend: str, empty_database: Callable[[str, str], str]) -> str
 @pytest.fixture
 def database_url(migrated_url: str) -> Iterator[str]:
     """A migrated database with every table emptied before the test."""
-    engine = create_engine(sync_url(migrated_url))
-    with engine.begin() as connection:
-        for table in reversed(metadata.sorted_tables):
-            connection.execute(table.delete())
-    engine.dispose()
+    empty_tables(migrated_url)
     yield migrated_url
 
 
