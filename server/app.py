@@ -10,22 +10,19 @@ from typing import Any
 from connexion import AsyncApp
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
-from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server import metrics
 from server.chat.endpoint import ChatRoutes
 from server.chat.hub import ChatHub, create_hub
 from server.contract import Contract, load_contract
-from server.errors import CancelledRequestGuard, ProblemMiddleware
+from server.errors import ProblemMiddleware
 from server.lifespan import lifespan_for
 from server.limits import RequestLimits
-from server.media_types import MediaTypeGuard, consumed_media_types
 from server.operations import OperationLayer
 from server.paths import SPEC_PATH
 from server.route_guard import RouteGuard, declared_paths
@@ -50,15 +47,16 @@ class DocsMiddleware(SwaggerUIMiddleware):
 
 
 def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[Callable[..., ASGIApp]]:
-    """Connexion's default stack less what this service does not use, plus our request guards.
+    """Connexion's default stack less what this service does not use, with our layers in place of some.
 
     No operation declares security, so SecurityMiddleware only costs time; response validation buffers
     and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it.
-    ProblemMiddleware takes the place of Connexion's ExceptionMiddleware: every error in our shape. Our
-    OperationLayer answers every operation in place of Connexion's per-request decoration (see
-    server/operations.py); ContextMiddleware stays behind it for anything routing matched to no operation.
-    Metrics come first so that they count every answer, 500s included; WebSocket connections go straight
-    to the chat: Connexion's layers serve HTTP only.
+    ProblemMiddleware takes the place of Starlette's ServerErrorMiddleware and Connexion's
+    ExceptionMiddleware: every error in our shape. Our OperationLayer validates and answers every
+    operation in place of Connexion's RequestValidationMiddleware and its per-request decoration (see
+    server/operations.py); ContextMiddleware stays behind it for anything routing matched to no
+    operation. Metrics come first so that they count every answer, 500s included; WebSocket connections
+    go straight to the chat: Connexion's layers serve HTTP only.
     """
     limits = partial(
         RequestLimits,
@@ -70,15 +68,11 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
         stack.append(partial(metrics.MetricsMiddleware, routes=metrics.routes_by_operation(contract)))
     stack += [
         partial(ChatRoutes, hub=chat),
-        CancelledRequestGuard,
-        ServerErrorMiddleware,
         ProblemMiddleware,
         limits,
         DocsMiddleware,
         partial(RouteGuard, declared=declared_paths(contract)),
         RoutingMiddleware,
-        partial(MediaTypeGuard, consumed=consumed_media_types(contract)),
-        RequestValidationMiddleware,
     ]
     if settings.validate_responses:
         stack.append(ResponseValidationMiddleware)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
 
 import psycopg
 import psycopg_pool
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SqlAlchemyPoolTimeout
 from starlette.exceptions import HTTPException
-from starlette.middleware.exceptions import ExceptionMiddleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -43,30 +41,30 @@ def database_unavailable(detail: str = "the database cannot be reached; retry la
     return problem(503, detail, headers=RETRY_AFTER)
 
 
-async def _http_error(_request: Request, error: Exception) -> Response:
+def _http_error(error: Exception) -> Response:
     assert isinstance(error, HTTPException)
     # Connexion reports every validation failure, malformed JSON included, as 400: the contract says 422.
     status = 422 if error.status_code == 400 else error.status_code
     return problem(status, error.detail, headers=error.headers)
 
 
-async def _database_error(_request: Request, error: Exception) -> Response:
+def _database_error(error: Exception) -> Response:
     # One line, not a traceback: during an outage every request lands here.
     logger.error("database unavailable: %s: %s", type(error).__name__, " ".join(str(error).split()))
     return database_unavailable()
 
 
-async def _client_gone(_request: Request, _error: Exception) -> Response:
+def _client_gone(_error: Exception) -> Response:
     # Nobody reads this answer: the client left before its body was whole.
     return problem(408, "the request body ended before it was complete")
 
 
-async def _unexpected(_request: Request, error: Exception) -> Response:
+def _unexpected(error: Exception) -> Response:
     logger.error("unexpected error: %r", error, exc_info=error)
     return problem(500, "the server failed to answer this request")
 
 
-_HANDLERS: Mapping[type[Exception], Any] = {
+_HANDLERS: Mapping[type[Exception], Callable[[Exception], Response]] = {
     HTTPException: _http_error,
     ClientDisconnect: _client_gone,
     **dict.fromkeys(DATABASE_UNAVAILABLE, _database_error),
@@ -74,23 +72,23 @@ _HANDLERS: Mapping[type[Exception], Any] = {
 }
 
 
-class ProblemMiddleware(ExceptionMiddleware):
-    """Starlette's exception middleware with our handlers, in the place of Connexion's.
-
-    Connexion's own renders Starlette's errors (404, 405, 415) and its problems in shapes and titles of
-    its own; here every error goes through `server.responses.problem`.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        super().__init__(app, handlers=_HANDLERS)
+def answer_for(error: Exception) -> Response:
+    """The problem response for an error, by the handler of its nearest class in _HANDLERS."""
+    handler = next(_HANDLERS[cls] for cls in type(error).__mro__ if cls in _HANDLERS)
+    return handler(error)
 
 
-class CancelledRequestGuard:
-    """Answer 503 to a request the server cancels before it answered, instead of a 500 and a traceback.
+class ProblemMiddleware:
+    """Answer every failure under it as a problem: the one error layer of the stack.
 
-    uvicorn cancels what is still running when the graceful-shutdown drain ends, typically a request
-    still sending its body. A response already started is cut instead (the cancellation goes on, and
-    uvicorn closes the connection), so that a partial answer never looks complete.
+    It takes the place of Connexion's ExceptionMiddleware, which renders Starlette's errors (404, 405,
+    415) and its problems in shapes and titles of its own, and of Starlette's ServerErrorMiddleware: one
+    layer that watches the response start, where those two and a cancellation guard each wrapped `send`.
+
+    A failure after the response started cannot be answered: it is re-raised, and uvicorn logs it and
+    closes the connection, so that a partial answer never looks complete. uvicorn cancels what is still
+    running when the graceful-shutdown drain ends, typically a request still sending its body: that
+    request gets a 503 with `Connection: close` instead of a 500 and a traceback.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -113,5 +111,8 @@ class CancelledRequestGuard:
             if started:
                 raise
             headers = {**RETRY_AFTER, "Connection": "close"}
-            answer = problem(503, "the server is shutting down; retry", headers=headers)
-            await answer(scope, receive, send)
+            await problem(503, "the server is shutting down; retry", headers=headers)(scope, receive, send)
+        except Exception as error:
+            if started:
+                raise
+            await answer_for(error)(scope, receive, send)

@@ -11,12 +11,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 _CLOSE = {"Connection": "close"}
 
 
-def _declared_length(scope: Scope) -> int | None:
+def _declared_body(scope: Scope) -> tuple[bool, int | None]:
+    """Whether the request has a body (a Content-Length or a Transfer-Encoding), and its declared length."""
+    has_body, length = False, None
     for name, value in scope["headers"]:
         if name == b"content-length":
             # uvicorn refuses a malformed Content-Length before the app sees it.
-            return int(value)
-    return None
+            has_body, length = True, int(value)
+        elif name == b"transfer-encoding":
+            has_body = True
+    return has_body, length
 
 
 class RequestLimits:
@@ -36,10 +40,11 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = _declared_length(scope)
+        has_body, declared = _declared_body(scope)
         if declared is not None and declared > self.max_body_bytes:
             raise HTTPException(413, self._too_large(), headers=_CLOSE)
-        await self.app(scope, self._bounded(receive), send)
+        # Without either header HTTP/1.1 has no body (RFC 9112 6.3): nothing to bound.
+        await self.app(scope, self._bounded(receive) if has_body else receive, send)
 
     def _too_large(self) -> str:
         return f"the request body is larger than {self.max_body_bytes} bytes"

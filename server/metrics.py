@@ -106,7 +106,7 @@ def routes_by_operation(contract: Contract) -> dict[str, str]:
 class MetricsMiddleware:
     """Count every HTTP request and time it, labelled by the route template Connexion matched.
 
-    Outermost in the stack, so that it sees every answer, the 500s of ServerErrorMiddleware included.
+    Outermost in the stack, so that it sees every answer, the 500s of ProblemMiddleware included.
     Connexion's router writes the matched operation into `scope["extensions"]["connexion_routing"]`
     of a shallow copy of the scope: the extensions dict is created here so that the copy shares it.
     Labelled children are looked up in a dict of our own: 0.06 us, where `labels()` costs 1 us a call.

@@ -1,15 +1,18 @@
-"""Our operation layer: each operation's handler, argument binding and URI parser resolved once at start-up.
+"""Our operation layer: each operation validated, bound and called by objects built once at start-up.
 
-Connexion's own last layer (`AsyncOperation`) re-decorates the handler on every request: it builds a
-`StarletteDecorator`, whose wrapper builds the parameter decorator and the URI parser and runs
-`inspect.signature`, and then parses a JSON body that its validator has already parsed. Profiled under wrk
-on GET /{uuid}, that was about a fifth of the server's CPU. This layer is a `RoutedMiddleware`, the base
-Connexion gives middlewares that serve operations by the operationId its routing put in the scope: it sits
-in `AsyncApp(middlewares=...)` after validation, answers every operation it bound and leaves the rest to
-Connexion. It binds arguments the way Connexion's parameter decorator does for what the contract uses:
-path and query parameters (URI parsing by the operation's own URI parser class, defaults, nullable, arrays,
-Connexion's name sanitising) and a JSON body, taken from the validator (`validation.JsonBodyValidator`).
-Anything else (form bodies, context injection, **kwargs handlers, sync handlers) is refused at start-up.
+Connexion builds, for every request, a URI parser and a parameter validator in its validation layer and
+a body validator that parses the body, then re-decorates the handler in its last layer (`AsyncOperation`
+builds a `StarletteDecorator`, whose wrapper builds another URI parser and runs `inspect.signature`) and
+parses the body again. Profiled under wrk on GET /{uuid}, that was about 40% of the server's CPU. This
+layer is a `RoutedMiddleware`, the base Connexion gives middlewares that serve operations by the
+operationId its routing put in the scope, and it takes the place of both: for each operation it builds
+once the validators named in `add_api(validator_map=...)` (Connexion's classes or subclasses of them, so
+the errors are theirs), the URI parser and the argument binding, and per request it runs the Content-Type
+policy (server.media_types), parameter validation, body reading and validation, and the handler, with the
+body the validator parsed. It binds arguments the way Connexion's parameter decorator does for what the
+contract uses: path and query parameters (URI parsing by the operation's own URI parser class, defaults,
+nullable, arrays, Connexion's name sanitising) and a JSON body. Anything else (form bodies, security
+schemes, context injection, **kwargs handlers, sync handlers) is refused at start-up.
 
 What it relies on in Connexion is listed in `CONNEXION_SHAPE` and checked when the app starts and by
 tests/contract/test_connexion_internals.py, so that an upgrade that changes them fails loudly.
@@ -24,14 +27,15 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from connexion.decorators.parameter import pythonic, sanitized
+from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, RoutedMiddleware
 from connexion.operations import AbstractOperation
 from connexion.utils import inspect_function_arguments, is_null, is_nullable, make_type
-from starlette.datastructures import QueryParams
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from server.validation import PARSED_BODY
+from server.media_types import accepted_media_types, check_media_type
+from server.validation import JsonBodyValidator, NamedParameterValidator
 
 JSON_MEDIA_TYPE: Final = "application/json"
 
@@ -46,12 +50,16 @@ CONNEXION_SHAPE: Final[dict[str, tuple[str, ...]]] = {
         "body_name",
         "body_schema",
         "body_definition",
+        "request_body",
+        "security",
         "uri_parser_class",
     ),
     "RoutedAPI": ("add_paths", "make_operation", "operations", "next_app", "base_path"),
     "RoutedMiddleware": ("add_api", "apis", "app"),
     "URIParser": ("resolve_path", "resolve_query"),
-    "JSONRequestBodyValidator": ("wrap_receive", "_insert_messages"),
+    "ConnexionRequest": ("path_params", "query_params"),
+    "ParameterValidator": ("validate_request",),
+    "JSONRequestBodyValidator": ("_schema", "_required"),
 }
 
 
@@ -105,17 +113,43 @@ def _query_default(definition: dict[str, Any]) -> tuple[bool, Any]:
 
 @dataclass(frozen=True)
 class _Body:
-    argument: str
+    argument: str | None
+    accepted: frozenset[str]
+    validator: JsonBodyValidator
     nullable: bool
     default: Any
 
 
-class BoundOperation:
-    """One operation: its handler and how each of its arguments is read, all settled at start-up."""
+@dataclass(frozen=True)
+class Validators:
+    """The validator classes given to `add_api(validator_map=...)`, and whether validation is strict."""
 
-    def __init__(self, operation: AbstractOperation, *, pythonic_params: bool) -> None:
+    parameter: type[NamedParameterValidator]
+    json_body: type[JsonBodyValidator]
+    strict: bool
+
+    @classmethod
+    def from_api_options(cls, validator_map: dict[str, Any] | None, strict: bool) -> Validators:
+        validator_map = validator_map or {}
+        parameter = validator_map.get("parameter")
+        json_body = validator_map.get("body", {}).get(JSON_MEDIA_TYPE)
+        if not (isinstance(parameter, type) and issubclass(parameter, NamedParameterValidator)):
+            raise TypeError(f"validator_map['parameter'] must be a NamedParameterValidator: {parameter!r}")
+        if not (isinstance(json_body, type) and issubclass(json_body, JsonBodyValidator)):
+            raise TypeError(f"validator_map['body']['{JSON_MEDIA_TYPE}'] must be a JsonBodyValidator")
+        return cls(parameter, json_body, strict)
+
+
+class BoundOperation:
+    """One operation: its validators, its handler and how each argument is read, all settled at start-up."""
+
+    def __init__(
+        self, operation: AbstractOperation, validators: Validators, *, pythonic_params: bool
+    ) -> None:
         check_connexion_shape("AbstractOperation", operation)
         self.operation_id: str = operation.operation_id
+        if operation.security:
+            raise TypeError(f"{self.operation_id}: security schemes are not checked by this layer")
         handler = operation.function
         unwrapped = inspect.unwrap(handler)
         if not inspect.iscoroutinefunction(unwrapped):
@@ -125,10 +159,15 @@ class BoundOperation:
             raise TypeError(f"{self.operation_id}: **kwargs and context_ handlers are not bound here")
         self._handler: Callable[..., Awaitable[Any]] = handler
         sanitize = pythonic if pythonic_params else sanitized
-        uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
-        check_connexion_shape("URIParser", uri_parser)
-        self._resolve_path = uri_parser.resolve_path
-        self._resolve_query = uri_parser.resolve_query
+        self._uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
+        check_connexion_shape("URIParser", self._uri_parser)
+        self._parameters = validators.parameter(
+            operation.parameters,
+            uri_parser=self._uri_parser,
+            strict_validation=validators.strict,
+            security_query_params=[],
+        )
+        check_connexion_shape("ParameterValidator", self._parameters)
 
         self._path: dict[str, tuple[str, Converter]] = {}
         self._query: dict[str, tuple[str, Converter]] = {}
@@ -147,68 +186,88 @@ class BoundOperation:
 
         self._body: _Body | None = None
         if operation.is_request_body_defined:
-            if any(media_type != JSON_MEDIA_TYPE for media_type in operation.consumes):
+            if any(media_type.lower() != JSON_MEDIA_TYPE for media_type in operation.consumes):
                 raise TypeError(f"{self.operation_id}: only {JSON_MEDIA_TYPE} bodies are bound here")
             argument = sanitize(operation.body_name(JSON_MEDIA_TYPE))
-            if argument in arguments:
-                self._body = _Body(
-                    argument,
-                    is_nullable(operation.body_schema(JSON_MEDIA_TYPE)),
-                    operation.body_schema(JSON_MEDIA_TYPE).get("default", {}),
-                )
+            schema = operation.body_schema(JSON_MEDIA_TYPE)
+            self._body = _Body(
+                argument if argument in arguments else None,
+                accepted_media_types(operation.consumes),
+                validators.json_body(
+                    schema=schema,
+                    required=operation.request_body.get("required", False),
+                    nullable=is_nullable(operation.body_definition(JSON_MEDIA_TYPE)),
+                    encoding="utf-8",
+                    strict_validation=validators.strict,
+                    uri_parser=self._uri_parser,
+                ),
+                is_nullable(schema),
+                schema.get("default", {}),
+            )
+            check_connexion_shape("JSONRequestBodyValidator", self._body.validator)
 
-    def _arguments(self, scope: Scope) -> dict[str, Any]:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Checked in Connexion's order: the Content-Type, the parameters, then the body.
+        if self._body is not None:
+            check_media_type(scope, self._body.accepted)
+        request = ConnexionRequest(scope, uri_parser=self._uri_parser)
+        self._parameters.validate_request(request)
+        kwargs = self._arguments(request)
+        if self._body is not None:
+            body = await self._body.validator.read_body(receive)
+            if self._body.argument is not None:
+                kwargs[self._body.argument] = self._bound_body(body, self._body)
+        response = await self._handler(**kwargs)
+        if not isinstance(response, Response):
+            raise TypeError(f"{self.operation_id}: handlers bound here answer a starlette Response")
+        await response(scope, receive, send)
+
+    def _arguments(self, request: ConnexionRequest) -> dict[str, Any]:
+        # The request resolved (and cached) its parameters for validation: binding reads the same values.
         kwargs = dict(self._query_defaults)
-        path_params = scope.get("path_params")
-        if path_params:
-            for name, value in self._resolve_path(path_params).items():
+        if request.scope.get("path_params"):
+            for name, value in request.path_params.items():
                 bound = self._path.get(name)
                 if bound is None:
                     kwargs[sanitized(name)] = value
                 else:
                     kwargs[bound[0]] = bound[1](value)
-        if scope["query_string"]:
-            given = QueryParams(scope["query_string"])
-            for name, value in self._resolve_query({key: given.getlist(key) for key in given}).items():
+        if request.scope["query_string"]:
+            for name, value in request.query_params.items():
                 bound = self._query.get(name)
                 if bound is not None:
                     kwargs[bound[0]] = bound[1](value)
-        if self._body is not None:
-            kwargs[self._body.argument] = self._parsed_body(scope, self._body)
         return kwargs
 
-    def _parsed_body(self, scope: Scope, body: _Body) -> Any:
-        try:
-            parsed = scope["extensions"][PARSED_BODY]
-        except KeyError:
-            raise ConnexionShapeChanged(
-                f"{self.operation_id}: no parsed body in the scope; is JsonBodyValidator Connexion's "
-                f"{JSON_MEDIA_TYPE} body validator, and does Connexion still call its wrap_receive?"
-            ) from None
+    @staticmethod
+    def _bound_body(parsed: Any, body: _Body) -> Any:
         if parsed is None:
             return None if body.nullable else copy.deepcopy(body.default)
         return parsed
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = await self._handler(**self._arguments(scope))
-        if not isinstance(response, Response):
-            raise TypeError(f"{self.operation_id}: handlers bound here answer a starlette Response")
-        await response(scope, receive, send)
-
 
 class _OperationsApi(RoutedAPI[BoundOperation]):  # type: ignore[misc]  # connexion is untyped
-    def __init__(self, *args: Any, pythonic_params: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        pythonic_params: bool = False,
+        validator_map: dict[str, Any] | None = None,
+        strict_validation: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._pythonic_params = pythonic_params
+        self._validators = Validators.from_api_options(validator_map, strict_validation)
         check_connexion_shape("RoutedAPI", self)
         self.add_paths()
 
     def make_operation(self, operation: AbstractOperation) -> BoundOperation:
-        return BoundOperation(operation, pythonic_params=self._pythonic_params)
+        return BoundOperation(operation, self._validators, pythonic_params=self._pythonic_params)
 
 
 class OperationLayer(RoutedMiddleware[_OperationsApi]):  # type: ignore[misc]  # connexion is untyped
-    """Serves every operation of the APIs it is given; what routing matched to no operation goes on."""
+    """Validates and serves every operation of the APIs it is given; what routing matched to no operation
+    goes on. It replaces Connexion's RequestValidationMiddleware: the two must not both be in the stack."""
 
     api_cls = _OperationsApi
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar
 
 import jsonschema_rs
 import orjson
@@ -18,7 +18,7 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
-from starlette.types import Message, Receive, Scope
+from starlette.types import Receive
 
 from server.built_once import BuiltOnce
 
@@ -76,12 +76,26 @@ def parse_json_body(body: bytes) -> Any:
     return value
 
 
+def _compiled_parameter_schema(param: dict[str, Any]) -> jsonschema_rs.Draft4Validator | None:
+    """A compiled validator that accepts exactly what Connexion's Draft 4 validator accepts, or None.
+
+    Draft 4's format checker checks a few formats (email, ipv4, ...) that the compiled one would not:
+    a parameter with one of those is left to the Python validator.
+    """
+    schema = param.get("schema", param)
+    if schema.get("format") in Draft4Validator.FORMAT_CHECKER.checkers:
+        return None
+    return jsonschema_rs.Draft4Validator(_without_components(schema), validate_formats=False)
+
+
 class NamedParameterValidator(ParameterValidator):
-    """Connexion's parameter validator, with two differences a client and a profiler can see.
+    """Connexion's parameter validator, with differences a client and a profiler can see.
 
     Its errors read "query parameter 'limit': 0 is less than the minimum of 1" instead of a dump of the
-    schema, and each parameter's JSON Schema validator is built once rather than deep-copied and rebuilt on
-    every request.
+    schema. Each parameter's JSON Schema validators are built once rather than deep-copied and rebuilt
+    on every request, a valid value is passed by a compiled validator (0.3 us, where the Python one takes
+    4 us) and the Python one only words the error, and a request without a query string skips the
+    query checks (parsing an empty query string for them cost 5 us a GET /{uuid}).
     """
 
     # Connexion builds a validator per request, but the parameter dicts live as long as the operation.
@@ -90,18 +104,35 @@ class NamedParameterValidator(ParameterValidator):
             param.get("schema", param), format_checker=Draft4Validator.FORMAT_CHECKER
         )
     )
+    _compiled_validator: ClassVar[BuiltOnce[dict[str, Any], jsonschema_rs.Draft4Validator | None]] = (
+        BuiltOnce(_compiled_parameter_schema)
+    )
 
     def validate_request(self, request: Any) -> None:
         # Connexion hands validation values already converted by int() and float(): check them as written.
-        raw = QueryParams(request.scope["query_string"])
-        for param in self.parameters.get("query", []):
-            value = raw.get(param["name"])
-            kind = param.get("schema", param).get("type")
-            if value is not None and kind in ("integer", "number"):
-                error = number_syntax_error(kind, value)
-                if error:
-                    raise BadRequestProblem(detail=f"query parameter '{param['name']}': {error}")
+        query_string = request.scope["query_string"]
+        if query_string:
+            raw = QueryParams(query_string)
+            for param in self.parameters.get("query", []):
+                value = raw.get(param["name"])
+                kind = param.get("schema", param).get("type")
+                if value is not None and kind in ("integer", "number"):
+                    error = number_syntax_error(kind, value)
+                    if error:
+                        raise BadRequestProblem(detail=f"query parameter '{param['name']}': {error}")
         super().validate_request(request)
+
+    def validate_query_parameter_list(self, request: Any, security_params: Any = None) -> set[str]:
+        if not request.scope["query_string"]:
+            return set()
+        extra: set[str] = super().validate_query_parameter_list(request, security_params)
+        return extra
+
+    def validate_query_parameter(self, param: dict[str, Any], request: Any) -> str | None:
+        if not request.scope["query_string"]:
+            return self.validate_parameter("query", None, param)
+        error: str | None = super().validate_query_parameter(param, request)
+        return error
 
     def validate_parameter(
         self, parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
@@ -111,6 +142,9 @@ class NamedParameterValidator(ParameterValidator):
         if value is None:
             if param.get("required"):
                 return f"missing {parameter_type} parameter '{param['name']}'"
+            return None
+        compiled = self._compiled_validator(param)
+        if compiled is not None and compiled.is_valid(value):
             return None
         try:
             self._schema_validator(param).validate(value)
@@ -137,10 +171,6 @@ def _without_components(schema: Any, parent_key: str | None = None) -> Any:
     return schema
 
 
-# Where JsonBodyValidator leaves the body it parsed, in the request's ASGI extensions.
-PARSED_BODY: Final = "records_shop.parsed_body"
-
-
 class JsonBodyValidator(JSONRequestBodyValidator):
     """Connexion's JSON body validator on orjson and jsonschema-rs.
 
@@ -156,30 +186,28 @@ class JsonBodyValidator(JSONRequestBodyValidator):
     def _schema_validator(self) -> jsonschema_rs.Draft4Validator:
         return self._compiled(self._schema)
 
-    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+    async def read_body(self, receive: Receive) -> Any:
         """Read the whole body, with or without a Content-Length (chunked), parse and validate it.
 
-        Connexion's own treats a request without Content-Length as having no body. The messages are
-        replayed to the handler as they came.
+        Connexion's own `wrap_receive` treats a request without Content-Length as having no body, and
+        parses the body again for the handler: server.operations hands the handler this one.
         """
-        messages: list[Message] = []
+        chunks: list[bytes] = []
         more_body = True
         while more_body:
             message = await receive()
             if message["type"] == "http.disconnect":
                 raise ClientDisconnect
-            messages.append(message)
+            chunks.append(message.get("body", b""))
             more_body = message.get("more_body", False)
-        raw = b"".join(message.get("body", b"") for message in messages)
+        raw = b"".join(chunks)
         body = parse_json_body(raw)
         if raw:
             # A literal `null` is a body, and the schema judges it.
             self._validate(body)
         elif self._required:
             raise BadRequestProblem(detail="request body must not be empty")
-        # Parsed once: server.operations hands this to the handler instead of parsing the body again.
-        scope.setdefault("extensions", {})[PARSED_BODY] = body
-        return self._insert_messages(receive, messages=messages), scope
+        return body
 
     def _validate(self, body: Any) -> None:
         try:

@@ -15,6 +15,7 @@ from typing import Any
 import connexion
 import pytest
 from connexion import AsyncApp
+from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import RoutedAPI, RoutedMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.main import ConnexionMiddleware
@@ -119,7 +120,7 @@ def test_routing_records_the_matched_operation_id_in_the_scope() -> None:
 
 
 # Set on instances by Connexion's __init__: the layer checks them when the app starts (second test).
-SET_IN_INIT = {"operations", "next_app", "base_path", "apis", "app"}
+SET_IN_INIT = {"operations", "next_app", "base_path", "apis", "app", "_schema", "_required"}
 
 
 def _contract_operation_ids() -> set[str]:
@@ -132,6 +133,8 @@ def test_connexion_still_has_every_attribute_the_operation_layer_uses() -> None:
         "RoutedAPI": RoutedAPI,
         "RoutedMiddleware": RoutedMiddleware,
         "URIParser": OpenAPIURIParser,
+        "ConnexionRequest": ConnexionRequest,
+        "ParameterValidator": ParameterValidator,
         "JSONRequestBodyValidator": JSONRequestBodyValidator,
     }
     assert issubclass(OpenAPIOperation, AbstractOperation)
@@ -141,6 +144,10 @@ def test_connexion_still_has_every_attribute_the_operation_layer_uses() -> None:
         missing = [attribute for attribute in class_level if not hasattr(target, attribute)]
         assert missing == [], f"Connexion's {name} lost {missing}: review server/operations.py"
     check_connexion_shape("URIParser", OpenAPIURIParser([], {}))
+    check_connexion_shape(
+        "JSONRequestBodyValidator",
+        JSONRequestBodyValidator(schema={}, required=True, encoding="utf-8", strict_validation=True),
+    )
 
 
 def test_our_layer_answers_every_operation_of_the_contract(empty_database: Callable[[str, str], str]) -> None:
