@@ -11,7 +11,6 @@ from connexion import AsyncApp
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,7 +24,7 @@ from server.lifespan import lifespan_for
 from server.limits import RequestLimits
 from server.operations import OperationLayer
 from server.paths import SPEC_PATH
-from server.route_guard import RouteGuard, declared_paths
+from server.routing import Router, declared_paths
 from server.settings import Settings
 from server.validation import JsonBodyValidator, NamedParameterValidator
 
@@ -71,8 +70,7 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
         ProblemMiddleware,
         limits,
         DocsMiddleware,
-        partial(RouteGuard, declared=declared_paths(contract)),
-        RoutingMiddleware,
+        partial(Router, declared=declared_paths(contract)),
     ]
     if settings.validate_responses:
         stack.append(ResponseValidationMiddleware)
