@@ -163,7 +163,9 @@ class _PsycopgQueries(Queries):
         self._count()
         sql, values, prepare = self._sql(statement, params)
         cursor = await self._connection.execute(sql, values, prepare=prepare)
-        return await cursor.fetchall() if cursor.description else []
+        # Whether the statement returns rows, without building `description`'s column objects.
+        result = cursor.pgresult
+        return await cursor.fetchall() if result is not None and result.nfields else []
 
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
         self._count()
