@@ -110,7 +110,7 @@ class MetricsMiddleware:
     Connexion's router writes the matched operation into `scope["extensions"]["connexion_routing"]`
     of a shallow copy of the scope: the extensions dict is created here so that the copy shares it.
     Labelled children are looked up in a dict of our own: 0.06 us, where `labels()` costs 1 us a call.
-    Measured by bench.middleware_cost: 5 to 9 us a request in multiprocess mode, about 1% of GET /{uuid}.
+    Measured by bench.middleware_cost: about 4 us a request in multiprocess mode, 3% of GET /{uuid}'s CPU.
     """
 
     def __init__(self, app: ASGIApp, *, routes: dict[str, str]) -> None:
