@@ -161,3 +161,11 @@ def test_our_layer_answers_every_operation_of_the_contract(empty_database: Calla
         # Connexion keys operations by the resolved handler's dotted name.
         bound = {operation_id.rsplit(".", 1)[-1] for operation_id in layers[0].bound_operation_ids()}
         assert bound == _contract_operation_ids()
+
+
+def test_our_layer_refuses_at_start_up_validators_it_does_not_run() -> None:
+    # Connexion's own validator classes, as add_api gives them without a validator_map.
+    app = AsyncApp(__name__, middlewares=[ExceptionMiddleware, RoutingMiddleware, OperationLayer])
+    app.add_api(SPEC_PATH)
+    with pytest.raises(TypeError, match="NamedParameterValidator"), TestClient(app):
+        pass
