@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from typing import Final
 
 import psycopg
 import psycopg_pool
@@ -19,6 +20,10 @@ from server.db.engine import DatabaseDeadlineExceeded
 from server.responses import problem
 
 logger = logging.getLogger(__name__)
+
+# Where ProblemMiddleware leaves the status of the response it saw start, in the scope's extensions:
+# the metrics read it there instead of wrapping `send` again (a second wrapper cost 12 to 18 us a request).
+RESPONSE_STATUS: Final = "records_shop.response_status"
 
 DATABASE_RETRY_AFTER_S = "1"
 RETRY_AFTER = {"Retry-After": DATABASE_RETRY_AFTER_S}
@@ -88,7 +93,8 @@ class ProblemMiddleware:
     A failure after the response started cannot be answered: it is re-raised, and uvicorn logs it and
     closes the connection, so that a partial answer never looks complete. uvicorn cancels what is still
     running when the graceful-shutdown drain ends, typically a request still sending its body: that
-    request gets a 503 with `Connection: close` instead of a 500 and a traceback.
+    request gets a 503 with `Connection: close` instead of a 500 and a traceback. The status of every
+    response it sees start, its own answers included, is left in the scope under RESPONSE_STATUS.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -99,9 +105,12 @@ class ProblemMiddleware:
             await self.app(scope, receive, send)
             return
         started = False
+        extensions = scope.setdefault("extensions", {})
 
         async def send_tracking(message: Message) -> None:
             nonlocal started
+            if message["type"] == "http.response.start":
+                extensions[RESPONSE_STATUS] = message["status"]
             started = True
             await send(message)
 
@@ -111,8 +120,9 @@ class ProblemMiddleware:
             if started:
                 raise
             headers = {**RETRY_AFTER, "Connection": "close"}
-            await problem(503, "the server is shutting down; retry", headers=headers)(scope, receive, send)
+            shutting_down = problem(503, "the server is shutting down; retry", headers=headers)
+            await shutting_down(scope, receive, send_tracking)
         except Exception as error:
             if started:
                 raise
-            await answer_for(error)(scope, receive, send)
+            await answer_for(error)(scope, receive, send_tracking)
