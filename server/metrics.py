@@ -112,7 +112,8 @@ class MetricsMiddleware:
     status in `scope["extensions"]` (server.errors.RESPONSE_STATUS), and the router the matched operation
     (`connexion_routing`); the extensions dict is created here so that every layer shares it.
     Labelled children are looked up in a dict of our own: 0.06 us, where `labels()` costs 1 us a call.
-    Measured by bench.middleware_cost: about 4 us a request in multiprocess mode, 3% of GET /{uuid}'s CPU.
+    Measured by bench.middleware_cost: about 4 us a request in multiprocess mode; in the running server
+    metrics on against off cost about 10 us of GET /{uuid}'s ~140 us of CPU.
     """
 
     def __init__(self, app: ASGIApp, *, routes: dict[str, str]) -> None:
