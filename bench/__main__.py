@@ -37,12 +37,11 @@ SHOP_CARTS = 10_000
 LOAD_CLIENT_SECONDS = 30
 # Turns each side of a side-by-side line gets, alternating: the machine's load moves within seconds.
 ALTERNATIONS = 3
+# The metrics' cost is a few percent of a request: more, shorter turns than the yardstick's lines.
+METRICS_ALTERNATIONS = 8
 LOAD_CLIENT_PRODUCERS = 2
 # Only the 10 oldest records are visible at a time: a second consumer adds requests, not deletes.
 LOAD_CLIENT_CONSUMERS = 1
-# Alternating servers with metrics off and on, best of each: this machine's noise between runs is larger
-# than the cost measured.
-METRICS_COST_ROUNDS = 3
 # The client shares the two cores with the server: with two workers it competes for them.
 LOAD_CLIENT_WORKERS = (1, 2)
 
@@ -126,12 +125,13 @@ def _alternating(
     ours: Callable[[int], tuple[str, ...]],
     theirs: Callable[[int], tuple[str, ...]],
     seconds: int,
+    alternations: int = ALTERNATIONS,
 ) -> tuple[Side, Side]:
-    """Both sides in ALTERNATIONS turns each, so that a noisy neighbour lands on both alike."""
+    """Both sides in `alternations` turns each, so that a noisy neighbour lands on both alike."""
     turn_s = max(1, seconds // ALTERNATIONS)
     runs: tuple[list[LoadResult], list[LoadResult]] = ([], [])
     cpu = [0.0, 0.0]
-    for turn in range(ALTERNATIONS):
+    for turn in range(alternations):
         for side, ((base, pid), args) in enumerate(((server, ours), (yardstick, theirs))):
             before = cpu_seconds(pid)
             runs[side].append(
@@ -172,27 +172,25 @@ def load_table(url: str, log: Path, seconds: int) -> list[SideBySide]:
         ]
 
 
-def metrics_cost(url: str, log: Path, seconds: int) -> dict[bool, LoadResult]:
-    """GET /{uuid} with METRICS off (False) and on (True): the best run of each."""
+def metrics_cost(url: str, log: Path, seconds: int) -> tuple[Side, Side]:
+    """GET /{uuid} on two servers, METRICS off and on, in alternating turns like the yardstick's lines.
+
+    Best-of-N throughput runs of one server after the other moved by more than the cost measured; CPU
+    per request over alternating turns is what held still from run to run.
+    """
     seed(url, SEEDED)
-    best: dict[bool, LoadResult] = {}
-    for _ in range(METRICS_COST_ROUNDS):
-        for metrics in (False, True):
-            with _server(url, log, METRICS=str(metrics).lower()) as server:
-                run_wrk(
-                    server.base_url, "records.lua", "get", str(SEEDED), concurrency=CONCURRENCY, seconds=2
-                )
-                result = run_wrk(
-                    server.base_url,
-                    "records.lua",
-                    "get",
-                    str(SEEDED),
-                    concurrency=CONCURRENCY,
-                    seconds=seconds,
-                )
-            if metrics not in best or result.per_second > best[metrics].per_second:
-                best[metrics] = result
-    return best
+    get = ("get", str(SEEDED))
+    with _server(url, log, METRICS="false") as off, _server(url, log, METRICS="true") as on:
+        for server in (off, on):
+            run_wrk(server.base_url, "records.lua", *get, concurrency=CONCURRENCY, seconds=2)
+        return _alternating(
+            (off.base_url, off.pid),
+            (on.base_url, on.pid),
+            lambda _: get,
+            lambda _: get,
+            seconds,
+            METRICS_ALTERNATIONS,
+        )
 
 
 def middleware_microseconds() -> float:
@@ -208,15 +206,18 @@ def middleware_microseconds() -> float:
     return float(output)
 
 
-def print_metrics_cost(best: dict[bool, LoadResult], seconds: int) -> None:
-    off, on = best[False], best[True]
+def print_metrics_cost(sides: tuple[Side, Side], seconds: int) -> None:
+    off, on = sides
     cost_us = middleware_microseconds()
     print(
-        f"\nGET /{{uuid}} metrics off vs on (best of {METRICS_COST_ROUNDS} x {seconds} s each): "
-        f"{off.per_second:,.0f} vs {on.per_second:,.0f} requests/s "
-        f"({on.per_second / off.per_second:.1%} kept), "
-        f"p99 {off.p99_ms:.1f} vs {on.p99_ms:.1f} ms; the middleware alone {cost_us:.1f} us a request, "
-        f"{cost_us / (1e6 / off.per_second):.1%} of a request at the metrics-off rate"
+        f"\nGET /{{uuid}} metrics off vs on ({METRICS_ALTERNATIONS} alternating turns of "
+        f"{max(1, seconds // ALTERNATIONS)} s a side): "
+        f"{off.load.per_second:,.0f} vs {on.load.per_second:,.0f} requests/s "
+        f"({on.load.per_second / off.load.per_second:.1%} kept), "
+        f"{off.cpu_us_per_request:.0f} vs {on.cpu_us_per_request:.0f} us of server CPU a request "
+        f"({off.cpu_us_per_request / on.cpu_us_per_request:.1%} kept), "
+        f"p99 {off.load.p99_ms:.1f} vs {on.load.p99_ms:.1f} ms; the middleware alone {cost_us:.1f} us a "
+        "request in a loop that never suspends"
     )
 
 
