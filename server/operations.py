@@ -212,7 +212,7 @@ class BoundOperation:
             check_media_type(scope, self._body.accepted)
         request = ConnexionRequest(scope, uri_parser=self._uri_parser)
         self._parameters.validate_request(request)
-        kwargs = self._arguments(request)
+        kwargs = self._arguments(scope, request)
         if self._body is not None:
             body = await self._body.validator.read_body(receive)
             if self._body.argument is not None:
@@ -222,17 +222,17 @@ class BoundOperation:
             raise TypeError(f"{self.operation_id}: handlers bound here answer a starlette Response")
         await response(scope, receive, send)
 
-    def _arguments(self, request: ConnexionRequest) -> dict[str, Any]:
+    def _arguments(self, scope: Scope, request: ConnexionRequest) -> dict[str, Any]:
         # The request resolved (and cached) its parameters for validation: binding reads the same values.
         kwargs = dict(self._query_defaults)
-        if request.scope.get("path_params"):
+        if scope.get("path_params"):
             for name, value in request.path_params.items():
                 bound = self._path.get(name)
                 if bound is None:
                     kwargs[sanitized(name)] = value
                 else:
                     kwargs[bound[0]] = bound[1](value)
-        if request.scope["query_string"]:
+        if scope["query_string"]:
             for name, value in request.query_params.items():
                 bound = self._query.get(name)
                 if bound is not None:

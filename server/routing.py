@@ -103,6 +103,7 @@ class Router(SpecMiddleware):  # type: ignore[misc]  # connexion is untyped
         self.app = app
         self.literal = {entry.path: entry for entry in declared if "{" not in entry.path}
         self.templated = [(_template_pattern(entry.path), entry) for entry in declared if "{" in entry.path]
+        self._declared = {entry.path: entry for entry in declared}
         self._operation_ids: dict[tuple[str, str], str] = {}
 
     def add_api(self, specification: Any, base_path: str | None = None, **kwargs: Any) -> None:
@@ -112,8 +113,8 @@ class Router(SpecMiddleware):  # type: ignore[misc]  # connexion is untyped
             raise ValueError(f"the router serves one API at the root, not at {api.base_path!r}")
         self._operation_ids.update(api.by_route)
         for path, method in api.by_route:
-            entry = self._match(path)
-            if entry is None or entry[0].path != path or method not in entry[0].methods:
+            entry = self._declared.get(path)
+            if entry is None or method not in entry.methods:
                 raise ValueError(f"{method} {path} is not in the contract the router was given")
 
     def _match(self, path: str) -> tuple[DeclaredPath, dict[str, str]] | None:

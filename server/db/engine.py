@@ -304,17 +304,18 @@ class _Autocommit(_PsycopgQueries):
     around `_connection` did (two generators entered and left per request).
     """
 
+    _database: PostgresDatabase
     _watchdog: asyncio.TimerHandle
 
     def __init__(self, database: PostgresDatabase) -> None:
-        self._database = self._lender = database
+        self._database = database
 
     async def __aenter__(self) -> Queries:
-        self._connection, self._watchdog = await self._lender._lend(self._lender._deadline_s)
+        self._connection, self._watchdog = await self._database._lend(self._database._deadline_s)
         return self
 
     async def __aexit__(self, *_exception: object) -> None:
-        await self._lender._take_back(self._connection, self._watchdog)
+        await self._database._take_back(self._connection, self._watchdog)
 
 
 class _SqlAlchemyQueries(Queries):
