@@ -64,7 +64,7 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
     )
     stack: list[Callable[..., ASGIApp]] = []
     if settings.metrics:
-        stack.append(partial(metrics.MetricsMiddleware, routes=metrics.routes_by_operation(contract)))
+        stack.append(metrics.MetricsMiddleware)
     stack += [
         partial(ChatRoutes, hub=chat),
         ProblemMiddleware,
@@ -94,7 +94,7 @@ def create_app(settings: Settings) -> AsyncApp:
     app = AsyncApp(
         __name__,
         lifespan=_with_chat(lifespan_for(settings), chat),
-        # The guards and the metrics read the contract from one parse; Connexion reads its own.
+        # The router reads the contract from a parse of its own; Connexion reads its own.
         middlewares=_middlewares(settings, chat, load_contract(SPEC_PATH)),
     )
     app.add_api(

@@ -21,7 +21,7 @@ tests/contract/test_routing_parity.py holds this router to Connexion's on every 
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, SpecMiddleware
 from connexion.operations import AbstractOperation
@@ -40,6 +40,10 @@ class DeclaredPath(NamedTuple):
     # Path parameters whose schema is a number type, with that type ("integer" or "number").
     numeric: dict[str, str]
 
+
+# Where the router leaves the template of the path it routed to an operation (`/item/{id}`), in the
+# scope's extensions: the metrics label requests with it.
+ROUTE_TEMPLATE: Final = "records_shop.route"
 
 # Connexion's router converts number path parameters as Starlette's int and float convertors do.
 _CONVERT = {"integer": int, "number": float}
@@ -162,4 +166,6 @@ class Router(SpecMiddleware):  # type: ignore[misc]  # connexion is untyped
         if extensions is None:
             extensions = scope["extensions"] = {}
         extensions[ROUTING_CONTEXT] = {"api_base_path": "", "operation_id": operation_id}
+        if operation_id is not None:
+            extensions[ROUTE_TEMPLATE] = entry.path
         await self.app(scope, receive, send)
