@@ -76,6 +76,18 @@ def test_parameter_validator_validates_one_parameter_through_validate_parameter(
     )
 
 
+def test_parameter_validator_reads_the_query_through_the_methods_we_override() -> None:
+    _require(
+        _parameters(ParameterValidator.validate_query_parameter_list)
+        == ["self", "request", "security_params"],
+        "ParameterValidator.validate_query_parameter_list(self, request, security_params)",
+    )
+    _require(
+        _parameters(ParameterValidator.validate_query_parameter) == ["self", "param", "request"],
+        "ParameterValidator.validate_query_parameter(self, param, request)",
+    )
+
+
 def test_the_default_middlewares_we_rebuild_are_still_the_default_stack() -> None:
     names = [middleware.__name__ for middleware in ConnexionMiddleware.default_middlewares]
     _require(
