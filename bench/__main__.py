@@ -29,6 +29,12 @@ from tests.utils.processes import answers_ok
 from tests.utils.server import STARTUP_TIMEOUT_S, ServerProcess
 
 CONCURRENCY = 32
+# Both servers' database pools are sized by PostgreSQL's own rule for a database on this machine's cores
+# (about 2 x cores + 1 connections, the wiki's "Number Of Database Connections"), not to the client's
+# concurrency: on two cores, 32 backends for 32 requests in flight made them wait in the kernel's run
+# queue instead of the pool, and cost PostgreSQL a third more CPU a cart list (271 against 204 us, p99
+# 16-27 ms against 15-18; bench/PROFILES.md).
+DB_POOL_SIZE = 2 * (os.cpu_count() or 1) + 1
 SEEDED = 300_000
 STREAMED = 1_000_000
 RECORD_MARKER = b'"uuid"'
@@ -71,7 +77,7 @@ def _memory_kib(pid: int, field: str) -> int:
 
 @contextmanager
 def _server(url: str, log: Path, workers: int = 1, **settings: str) -> Iterator[ServerProcess]:
-    env = {"DB_POOL_SIZE": str(CONCURRENCY), "VALIDATE_RESPONSES": "false", **settings}
+    env = {"DB_POOL_SIZE": str(DB_POOL_SIZE), "VALIDATE_RESPONSES": "false", **settings}
     with ServerProcess(url, workers=workers, env=env, log_path=log) as server:
         yield server
 
@@ -83,7 +89,15 @@ def _yardstick(url: str, log: Path) -> Iterator[tuple[str, int]]:
     base_url = f"http://127.0.0.1:{port}"
     with open(log, "ab") as output:
         process = subprocess.Popen(
-            [sys.executable, "-m", "bench.yardstick", "--port", str(port)],
+            [
+                sys.executable,
+                "-m",
+                "bench.yardstick",
+                "--port",
+                str(port),
+                "--pool-size",
+                str(DB_POOL_SIZE),
+            ],
             cwd=PROJECT_ROOT,
             env={**os.environ, "DATABASE_URL": url},
             stdout=output,

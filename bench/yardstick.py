@@ -2,7 +2,7 @@
 
 What the service's figures are divided by in `make bench`: the same answers over the same PostgreSQL and
 driver, with no contract, validation or framework layers beyond what correctness needs. Run it with
-`python -m bench.yardstick --port N` and DATABASE_URL set.
+`python -m bench.yardstick --port N --pool-size N` and DATABASE_URL set.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import orjson
@@ -24,7 +24,6 @@ from starlette.routing import Route
 
 from server.lifespan import tune_garbage_collector
 
-POOL_SIZE = 32
 UUID_LENGTH = 36
 
 _SELECT_ONE = "SELECT uuid, text FROM records WHERE uuid = %s"
@@ -91,38 +90,44 @@ async def health(_request: Request) -> Response:
     return Response(b"ok")
 
 
-@asynccontextmanager
-async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    # The service freezes start-up objects and raises the first GC threshold: so does its yardstick.
-    tune_garbage_collector()
-    pool = AsyncConnectionPool(
-        os.environ["DATABASE_URL"],
-        min_size=POOL_SIZE,
-        max_size=POOL_SIZE,
-        kwargs={"autocommit": True},
-        open=False,
+def _lifespan(pool_size: int) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The service freezes start-up objects and raises the first GC threshold: so does its yardstick.
+        tune_garbage_collector()
+        pool = AsyncConnectionPool(
+            os.environ["DATABASE_URL"],
+            min_size=pool_size,
+            max_size=pool_size,
+            kwargs={"autocommit": True},
+            open=False,
+        )
+        await pool.open()
+        app.state.pool = pool
+        yield
+        await pool.close()
+
+    return lifespan
+
+
+def build_app(pool_size: int) -> Starlette:
+    return Starlette(
+        routes=[
+            Route("/healthz", health),
+            Route("/new", create_batch, methods=["POST"]),
+            Route("/{key}", get_by_key, methods=["GET"]),
+            Route("/{key}", delete_by_key, methods=["DELETE"]),
+        ],
+        lifespan=_lifespan(pool_size),
     )
-    await pool.open()
-    app.state.pool = pool
-    yield
-    await pool.close()
-
-
-app = Starlette(
-    routes=[
-        Route("/healthz", health),
-        Route("/new", create_batch, methods=["POST"]),
-        Route("/{key}", get_by_key, methods=["GET"]),
-        Route("/{key}", delete_by_key, methods=["DELETE"]),
-    ],
-    lifespan=lifespan,
-)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.yardstick", description=__doc__)
     parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--pool-size", type=int, required=True, help="database connections (fixed)")
     args = parser.parse_args()
+    app = build_app(args.pool_size)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 
