@@ -7,17 +7,15 @@ from typing import NamedTuple
 
 from psycopg.errors import DeadlockDetected
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     Double,
     Integer,
-    any_,
     bindparam,
     cast,
     exists,
+    func,
     literal,
     select,
-    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
@@ -60,7 +58,6 @@ class AddOutcome(enum.Enum):
 
 
 _line_columns = (
-    cart_items.c.cart_id,
     cart_items.c.item_id,
     items.c.name,
     cart_items.c.quantity,
@@ -69,7 +66,7 @@ _line_columns = (
 )
 _insert_cart = carts.insert().returning(carts.c.id)
 _select_cart = (
-    select(carts.c.id, *_line_columns[1:])
+    select(carts.c.id, *_line_columns)
     .select_from(
         carts.outerjoin(cart_items, cart_items.c.cart_id == carts.c.id).outerjoin(
             items, items.c.id == cart_items.c.item_id
@@ -78,43 +75,16 @@ _select_cart = (
     .where(carts.c.id == bindparam("cart_id"))
     .order_by(cart_items.c.item_id)
 )
-_lines_joined = cart_items.join(items, items.c.id == cart_items.c.item_id)
-# Each line's item is looked up by its key (a LATERAL subquery that OFFSET 0 keeps from being merged into
-# a join): the prepared plan of a plain join hashed the whole items table on every call, 0.32 ms at 1,000
-# items and growing with the catalogue, where these lookups take 0.13 ms and come out in line order.
-_item_of_line = (
-    select(items.c.name, items.c.deleted, items.c.price)
-    .where(items.c.id == cart_items.c.item_id)
-    .offset(0)
-    .lateral("item")
-)
-_lines_of: dict[Dialect, Executable] = {
-    "postgresql": select(
-        cart_items.c.cart_id,
-        cart_items.c.item_id,
-        _item_of_line.c.name,
-        cart_items.c.quantity,
-        ~_item_of_line.c.deleted,
-        _item_of_line.c.price,
-    )
-    .select_from(cart_items.join(_item_of_line, true()))
-    .where(cart_items.c.cart_id == any_(cast(bindparam("cart_ids"), ARRAY(BigInteger))))
-    .order_by(cart_items.c.cart_id, cart_items.c.item_id),
-    "sqlite": select(*_line_columns)
-    .select_from(_lines_joined)
-    .where(cart_items.c.cart_id.in_(bindparam("cart_ids", expanding=True)))
-    .order_by(cart_items.c.cart_id, cart_items.c.item_id),
-}
-
-
 _min_price, _max_price = cast(bindparam("min_price"), Double), cast(bindparam("max_price"), Double)
 _min_quantity = cast(bindparam("min_quantity"), BigInteger)
 _max_quantity = cast(bindparam("max_quantity"), BigInteger)
-# The totals live on the cart, kept by the triggers of migration 0003: a page reads carts, not lines.
-# Planned for its values on every call: a generic plan cannot fold away the NULL tests, so it walks the
-# primary key and read all 10,000 carts for a range that matches none (1.3 ms); planned with the values,
-# a selective range goes through the totals' indexes (0.03 ms) and a wide one still walks in id order.
-_page = (
+_limit, _offset = cast(bindparam("limit"), Integer), cast(bindparam("offset"), Integer)
+# A page of carts and their lines, one row per line (a cart without lines on one row of NULLs), in id
+# order, read in one statement so that the totals (kept on the cart by migration 0003's triggers) and the
+# lines come from one snapshot. On PostgreSQL it is migration 0004's cart_page(), which plans the page
+# with its values on every call and its lines' query once per connection.
+_cart_page = func.cart_page(_min_price, _max_price, _min_quantity, _max_quantity, _limit, _offset)
+_sqlite_page = (
     select(carts.c.id, carts.c.price, carts.c.quantity)
     .where(
         _min_price.is_(None) | (carts.c.price >= _min_price),
@@ -123,10 +93,31 @@ _page = (
         _max_quantity.is_(None) | (carts.c.quantity <= _max_quantity),
     )
     .order_by(carts.c.id)
-    .limit(cast(bindparam("limit"), Integer))
-    .offset(cast(bindparam("offset"), Integer))
-    .execution_options(prepare=False)
+    .limit(_limit)
+    .offset(_offset)
+    .subquery("page")
 )
+_cart_page_rows = _cart_page.table_valued(
+    "cart_id",
+    "cart_price",
+    "cart_quantity",
+    "line_item_id",
+    "line_name",
+    "line_quantity",
+    "line_available",
+    "line_price",
+)
+_page_with_lines: dict[Dialect, Executable] = {
+    "postgresql": select(_cart_page_rows).order_by(_cart_page_rows.c.cart_id, _cart_page_rows.c.line_item_id),
+    "sqlite": select(_sqlite_page, *_line_columns)
+    .select_from(
+        _sqlite_page.outerjoin(
+            cart_items.join(items, items.c.id == cart_items.c.item_id),
+            cart_items.c.cart_id == _sqlite_page.c.id,
+        )
+    )
+    .order_by(_sqlite_page.c.id, cart_items.c.item_id),
+}
 
 _item_id = bindparam("item_id", type_=BigInteger)
 # The item is locked (shared) first, by an uncommitted EXISTS that PostgreSQL evaluates before it scans
@@ -185,7 +176,7 @@ async def list_carts(
     min_quantity: int | None,
     max_quantity: int | None,
 ) -> list[Cart]:
-    """A page of carts in two statements, whatever the page size: the page with its totals, then its lines."""
+    """A page of carts with their lines, in one statement whatever the page size."""
     params = {
         "offset": offset,
         "limit": limit,
@@ -195,15 +186,14 @@ async def list_carts(
         "max_quantity": max_quantity,
     }
     async with db.autocommit() as queries:
-        page = await queries.all(_page, params)
-        if not page:
-            return []
-        ids = [row[0] for row in page]
-        lines = await queries.all(_lines_of[db.dialect], {"cart_ids": ids})
-    by_cart: dict[int, list[CartLine]] = {cart_id: [] for cart_id in ids}
-    for row in lines:
-        by_cart[row[0]].append(CartLine(*row[1:]))
-    return [Cart(cart_id, by_cart[cart_id], price, quantity) for cart_id, price, quantity in page]
+        rows = await queries.all(_page_with_lines[db.dialect], params)
+    page: list[Cart] = []
+    for cart_id, price, quantity, *line in rows:
+        if not page or page[-1].id != cart_id:
+            page.append(Cart(cart_id, [], price, quantity))
+        if line[0] is not None:
+            page[-1].lines.append(CartLine(*line))
+    return page
 
 
 async def add_to_cart(db: Database, cart_id: int, item_id: int) -> AddOutcome:

@@ -127,8 +127,8 @@ def open_database(settings: Settings) -> Database:
     return SqliteDatabase(create_async_engine(url))
 
 
-# A statement as psycopg runs it: SQL text, default parameter values, whether to prepare it.
-_Compiled = tuple[str, dict[str, Any], bool | None]
+# A statement as psycopg runs it: SQL text and default parameter values.
+_Compiled = tuple[str, dict[str, Any]]
 # SQLAlchemy's dialect constructors are untyped.
 _POSTGRES_DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 
@@ -136,9 +136,7 @@ _POSTGRES_DIALECT = PGDialect_psycopg()  # type: ignore[no-untyped-call]
 def _compile(statement: Executable) -> _Compiled:
     # No column_keys: an INSERT renders only the values it names, the rest take their defaults.
     compiled = cast(ClauseElement, statement).compile(dialect=_POSTGRES_DIALECT, column_keys=[])
-    # A statement whose best plan depends on its values asks with `execution_options(prepare=False)`
-    # to be planned on every call: a prepared statement falls back to one generic plan.
-    return str(compiled), dict(compiled.params), statement.get_execution_options().get("prepare")
+    return str(compiled), dict(compiled.params)
 
 
 # Statements are module-level constants: each is compiled once.
@@ -152,25 +150,25 @@ class _PsycopgQueries(Queries):
 
     @staticmethod
     def _sql(statement: Executable, params: Params) -> _Compiled:
-        sql, defaults, prepare = _compiled(statement)
+        sql, defaults = _compiled(statement)
         if params is None:
-            return sql, defaults, prepare
+            return sql, defaults
         if not isinstance(params, Mapping):
             raise TypeError("psycopg statements take one mapping of parameters")
-        return sql, {**defaults, **params} if defaults else dict(params), prepare
+        return sql, {**defaults, **params} if defaults else dict(params)
 
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         self._count()
-        sql, values, prepare = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values, prepare=prepare)
+        sql, values = self._sql(statement, params)
+        cursor = await self._connection.execute(sql, values)
         # Whether the statement returns rows, without building `description`'s column objects.
         result = cursor.pgresult
         return await cursor.fetchall() if result is not None and result.nfields else []
 
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
         self._count()
-        sql, values, prepare = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values, prepare=prepare)
+        sql, values = self._sql(statement, params)
+        cursor = await self._connection.execute(sql, values)
         return await cursor.fetchone()
 
 

@@ -115,3 +115,34 @@ async def test_totals_equal_the_lines_after_thousands_of_racing_adds_price_chang
     assert _ordered_quantity(database_url) == added
     assert stored == summed
     assert listed == fetched
+
+
+async def test_a_listed_cart_s_totals_always_add_up_its_listed_lines_during_racing_adds(
+    live_server: ServerProcess,
+) -> None:
+    # Every item costs 2.0, so a cart's price is exactly twice its quantity, which is its lines' sum.
+    rng = random.Random(5)
+    limits = httpx.Limits(max_connections=RACERS)
+    async with httpx.AsyncClient(base_url=live_server.base_url, timeout=60, limits=limits) as client:
+        made = [
+            (await client.post("/item", json={"name": f"i{n}", "price": 2.0})).json()["id"] for n in range(10)
+        ]
+        cart_ids = [(await client.post("/cart")).json()["id"] for _ in range(RACED_CARTS)]
+        adds = [
+            client.post(f"/cart/{rng.choice(cart_ids)}/add/{rng.choice(made)}") for _ in range(RACED_ADDS)
+        ]
+        lists = [client.get(f"/cart?offset={cart_ids[0] - 1}&limit={RACED_CARTS}") for _ in range(100)]
+        requests = adds + lists
+        rng.shuffle(requests)
+        responses = await asyncio.gather(*requests)
+    pages = [response.json() for response in responses if response.request.method == "GET"]
+    listed = [cart for page in pages for cart in page]
+    assert {response.status_code for response in responses} == {200}
+    assert any(cart["quantity"] for cart in listed)
+    disagreeing = [
+        cart
+        for cart in listed
+        if cart["quantity"] != sum(line["quantity"] for line in cart["items"])
+        or cart["price"] != 2.0 * cart["quantity"]
+    ]
+    assert disagreeing == []
