@@ -20,6 +20,10 @@ import orjson
 from records_shop_client import Client
 
 REQUEST_TIMEOUT_S = 10.0
+# Idle connections are dropped before the server drops them (uvicorn's and the service's KEEP_ALIVE_S
+# default is 5 s; aiohttp's own is 15 s): a request sent on a connection at the moment the server closes
+# it fails, and a POST is not retried.
+KEEP_ALIVE_S = 4.0
 
 
 class LeanResponse:
@@ -65,7 +69,7 @@ class AiohttpRequester:
     def _open(self) -> aiohttp.ClientSession:
         # Made on first use: an aiohttp session belongs to the running event loop.
         if self._session is None:
-            connector = aiohttp.TCPConnector(limit=self._max_connections)
+            connector = aiohttp.TCPConnector(limit=self._max_connections, keepalive_timeout=KEEP_ALIVE_S)
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
