@@ -101,7 +101,8 @@ class MetricsMiddleware:
     every layer shares it.
     Labelled children are looked up in a dict of our own: 0.06 us, where `labels()` costs 1 us a call.
     Measured by bench.middleware_cost: about 4 us a request in multiprocess mode; in the running server
-    metrics on against off cost 10 to 20 us of GET /{uuid}'s 140 to 180 us of CPU (python -m bench metrics).
+    metrics on against off cost 4 to 20 us of GET /{uuid}'s 140 to 180 us of CPU, the more the busier
+    the shared cores (python -m bench metrics).
     """
 
     def __init__(self, app: ASGIApp) -> None:
