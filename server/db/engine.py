@@ -26,6 +26,7 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import ClauseElement, Executable
@@ -54,6 +55,14 @@ class DatabaseDeadlineExceeded(Exception):
     """A database call outlived its client-side deadline: the server is frozen or out of reach."""
 
 
+class DuplicateKey(Exception):
+    """A statement would have stored a key that a unique constraint already holds: it stored nothing."""
+
+
+# What SQLite (Python's sqlite3) calls a unique violation; its other constraint failures stay errors.
+_SQLITE_DUPLICATE_KEY = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+
 # Where a query differs by database, data modules keep one entry per dialect and look up `db.dialect`.
 Dialect = Literal["postgresql", "sqlite"]
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
@@ -61,7 +70,10 @@ Row = Sequence[Any]
 
 
 class Queries(abc.ABC):
-    """Run Core statements on one connection; rows come back as tuples."""
+    """Run Core statements on one connection; rows come back as tuples.
+
+    A unique violation is raised as DuplicateKey, whatever the database.
+    """
 
     def __init__(self, database: Database) -> None:
         self._database = database
@@ -160,7 +172,10 @@ class _PsycopgQueries(Queries):
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         self._count()
         sql, values = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values)
+        try:
+            cursor = await self._connection.execute(sql, values)
+        except psycopg.errors.UniqueViolation as error:
+            raise DuplicateKey(error.diag.constraint_name) from error
         # Whether the statement returns rows, without building `description`'s column objects.
         result = cursor.pgresult
         return await cursor.fetchall() if result is not None and result.nfields else []
@@ -168,7 +183,10 @@ class _PsycopgQueries(Queries):
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
         self._count()
         sql, values = self._sql(statement, params)
-        cursor = await self._connection.execute(sql, values)
+        try:
+            cursor = await self._connection.execute(sql, values)
+        except psycopg.errors.UniqueViolation as error:
+            raise DuplicateKey(error.diag.constraint_name) from error
         return await cursor.fetchone()
 
 
@@ -323,7 +341,12 @@ class _SqlAlchemyQueries(Queries):
 
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         self._count()
-        result = await self._connection.execute(statement, params)
+        try:
+            result = await self._connection.execute(statement, params)
+        except IntegrityError as error:
+            if getattr(error.orig, "sqlite_errorname", None) in _SQLITE_DUPLICATE_KEY:
+                raise DuplicateKey(str(error.orig)) from error
+            raise
         return list(result.all()) if result.returns_rows else []
 
 
