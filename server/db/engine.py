@@ -169,24 +169,22 @@ class _PsycopgQueries(Queries):
             raise TypeError("psycopg statements take one mapping of parameters")
         return sql, {**defaults, **params} if defaults else dict(params)
 
-    async def all(self, statement: Executable, params: Params = None) -> list[Row]:
+    async def _execute(self, statement: Executable, params: Params) -> psycopg.AsyncCursor[Any]:
         self._count()
         sql, values = self._sql(statement, params)
         try:
-            cursor = await self._connection.execute(sql, values)
+            return await self._connection.execute(sql, values)
         except psycopg.errors.UniqueViolation as error:
             raise DuplicateKey(error.diag.constraint_name) from error
+
+    async def all(self, statement: Executable, params: Params = None) -> list[Row]:
+        cursor = await self._execute(statement, params)
         # Whether the statement returns rows, without building `description`'s column objects.
         result = cursor.pgresult
         return await cursor.fetchall() if result is not None and result.nfields else []
 
     async def one(self, statement: Executable, params: Params = None) -> Row | None:
-        self._count()
-        sql, values = self._sql(statement, params)
-        try:
-            cursor = await self._connection.execute(sql, values)
-        except psycopg.errors.UniqueViolation as error:
-            raise DuplicateKey(error.diag.constraint_name) from error
+        cursor = await self._execute(statement, params)
         return await cursor.fetchone()
 
 
