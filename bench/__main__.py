@@ -133,6 +133,11 @@ class SideBySide(NamedTuple):
     per_request: int
 
 
+def turn_seconds(seconds: int) -> int:
+    """How long each alternating turn lasts: a line's seconds split over ALTERNATIONS turns a side."""
+    return max(1, seconds // ALTERNATIONS)
+
+
 def _alternating(
     server: tuple[str, int],
     yardstick: tuple[str, int],
@@ -142,7 +147,7 @@ def _alternating(
     alternations: int = ALTERNATIONS,
 ) -> tuple[Side, Side]:
     """Both sides in `alternations` turns each, so that a noisy neighbour lands on both alike."""
-    turn_s = max(1, seconds // ALTERNATIONS)
+    turn_s = turn_seconds(seconds)
     runs: tuple[list[LoadResult], list[LoadResult]] = ([], [])
     cpu = [0.0, 0.0]
     for turn in range(alternations):
@@ -225,7 +230,7 @@ def print_metrics_cost(sides: tuple[Side, Side], seconds: int) -> None:
     cost_us = middleware_microseconds()
     print(
         f"\nGET /{{uuid}} metrics off vs on ({METRICS_ALTERNATIONS} alternating turns of "
-        f"{max(1, seconds // ALTERNATIONS)} s a side): "
+        f"{turn_seconds(seconds)} s a side): "
         f"{off.load.per_second:,.0f} vs {on.load.per_second:,.0f} requests/s "
         f"({on.load.per_second / off.load.per_second:.1%} kept), "
         f"{off.cpu_us_per_request:.0f} vs {on.cpu_us_per_request:.0f} us of server CPU a request "
