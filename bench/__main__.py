@@ -21,8 +21,8 @@ import psycopg
 
 from bench.chat import chat_table, print_chat_table
 from bench.wrk import LoadResult, combined, run_wrk
+from server.config.paths import PROJECT_ROOT
 from server.db import migrations
-from server.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
 from tests.utils.postgres import PostgresCluster
 from tests.utils.processes import answers_ok

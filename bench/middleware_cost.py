@@ -14,16 +14,16 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Scope
 
-from server import metrics
-from server.errors import RESPONSE_STATUS
-from server.routing import ROUTE_TEMPLATE
+from server.contract.routing import ROUTE_TEMPLATE
+from server.http.problems import RESPONSE_STATUS
+from server.observability.middleware import MetricsMiddleware
 
 REQUESTS = 50_000
 ROUNDS = 3
 
 
 async def _answer(scope: Scope, _receive: Any, send: Any) -> None:
-    # What server.routing.Router and server.errors.ProblemMiddleware leave for the metrics.
+    # What server.contract.routing.Router and server.http.problems.ProblemMiddleware leave for the metrics.
     scope["extensions"][ROUTE_TEMPLATE] = "/{key}"
     scope["extensions"][RESPONSE_STATUS] = 200
     await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -46,7 +46,7 @@ async def _microseconds_per_request(app: ASGIApp) -> float:
 
 
 async def _cost() -> float:
-    wrapped = metrics.MetricsMiddleware(_answer)
+    wrapped = MetricsMiddleware(_answer)
     bare, counted = [], []
     for _ in range(ROUNDS):
         bare.append(await _microseconds_per_request(_answer))

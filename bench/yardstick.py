@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.lifespan import tune_garbage_collector
+from server.config.runtime import tune_garbage_collector
 
 UUID_LENGTH = 36
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.async_api import FrameLocator, expect
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 from tests.utils.browser import chromium
 from tests.utils.server import ServerProcess
 

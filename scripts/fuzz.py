@@ -14,8 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from server.config.paths import PROJECT_ROOT, SPEC_PATH
 from server.db import migrations
-from server.paths import PROJECT_ROOT, SPEC_PATH
 from tests.utils.postgres import PostgresCluster
 from tests.utils.server import ServerProcess
 

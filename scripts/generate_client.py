@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server.paths import PROJECT_ROOT, SPEC_PATH
+from server.config.paths import PROJECT_ROOT, SPEC_PATH
 
 CONFIG = PROJECT_ROOT / "openapi" / "client-config.yaml"
 DEFAULT_OUTPUT = PROJECT_ROOT / "generated_client"

@@ -21,7 +21,7 @@ import orjson
 from matplotlib.dates import DateFormatter
 from matplotlib.figure import Figure
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 
 DASHBOARD = PROJECT_ROOT / "deploy" / "grafana" / "dashboards" / "service.json"
 GRID_COLUMNS = 24

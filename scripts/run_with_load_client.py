@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 from tests.utils.server import ServerProcess
 
 INTERRUPT_GRACE_S = 3.0

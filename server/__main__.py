@@ -11,11 +11,11 @@ from typing import get_args
 import uvicorn
 from sqlalchemy.exc import OperationalError
 
+from server.config.database_url import UnsupportedDatabaseUrl, database_target
+from server.config.log_config import log_config
+from server.config.settings import LogLevel, Settings, SettingsError
 from server.db import migrations
-from server.db.urls import UnsupportedDatabaseUrl, async_url
-from server.logging_config import log_config
-from server.metrics_directory import prepare_metrics_directory
-from server.settings import LogLevel, Settings, SettingsError
+from server.observability.metrics_directory import prepare_metrics_directory
 
 GRACEFUL_SHUTDOWN_S = 10
 # The chat's frames: the protocol layer refuses (close 1009) anything this large before buffering it, far
@@ -50,7 +50,7 @@ def _parse_args(argv: list[str], settings: Settings) -> argparse.Namespace:
 
 def _check_migrated(settings: Settings) -> str | None:
     """Why the server must not start on this database, or None when it may."""
-    if async_url(settings.database_url).get_backend_name() == "sqlite":
+    if database_target(settings.database_url).backend == "sqlite":
         # The embedded default has no operator to run migrations: bring it up to date here.
         migrations.upgrade(settings.database_url)
         return None

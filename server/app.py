@@ -1,7 +1,9 @@
-"""Build the Connexion application from the contract in openapi/."""
+"""Build the application: the stack of layers a request passes through, and each worker's start-up."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import partial
@@ -11,38 +13,27 @@ from connexion import AsyncApp
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp
 
-from server import metrics
 from server.chat.endpoint import ChatRoutes
 from server.chat.hub import ChatHub, create_hub
-from server.contract import Contract, load_contract
-from server.errors import ProblemMiddleware
-from server.lifespan import lifespan_for
-from server.limits import RequestLimits
-from server.operations import OperationLayer
-from server.paths import SPEC_PATH
-from server.routing import Router, declared_paths
-from server.settings import Settings
-from server.validation import JsonBodyValidator, NamedParameterValidator
+from server.config.paths import SPEC_PATH
+from server.config.runtime import tune_garbage_collector
+from server.config.settings import Settings
+from server.contract.docs import DocsMiddleware
+from server.contract.operations import OperationLayer
+from server.contract.routing import Router, declared_paths
+from server.contract.spec import Contract, load_contract
+from server.contract.validation import JsonBodyValidator, NamedParameterValidator
+from server.db.connect import open_database
+from server.handlers import context
+from server.http.limits import RequestLimits
+from server.http.problems import ProblemMiddleware
+from server.observability import exposition, metrics
+from server.observability.middleware import MetricsMiddleware
 
-DOCS_PATHS = ("/openapi.json", "/openapi.yaml", "/ui")
-
-
-class DocsMiddleware(SwaggerUIMiddleware):
-    """Connexion's Swagger UI and spec routes, consulted only for their own paths.
-
-    The stock middleware sends every request through a router of its own before the API's router sees
-    it; a prefix test keeps that out of the API's hot path.
-    """
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(DOCS_PATHS):
-            await super().__call__(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+Lifespan = Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]
 
 
 def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[Callable[..., ASGIApp]]:
@@ -53,7 +44,7 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
     ProblemMiddleware takes the place of Starlette's ServerErrorMiddleware and Connexion's
     ExceptionMiddleware: every error in our shape. Our OperationLayer validates and answers every
     operation in place of Connexion's RequestValidationMiddleware and its per-request decoration (see
-    server/operations.py); ContextMiddleware stays behind it for anything routing matched to no
+    server/contract/operations.py); ContextMiddleware stays behind it for anything routing matched to no
     operation. Metrics come first so that they count every answer, 500s included; WebSocket connections
     go straight to the chat: Connexion's layers serve HTTP only.
     """
@@ -64,7 +55,7 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
     )
     stack: list[Callable[..., ASGIApp]] = []
     if settings.metrics:
-        stack.append(metrics.MetricsMiddleware)
+        stack.append(MetricsMiddleware)
     stack += [
         partial(ChatRoutes, hub=chat),
         ProblemMiddleware,
@@ -78,13 +69,25 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
     return stack
 
 
-def _with_chat(
-    database: Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]], chat: ChatHub
-) -> Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]:
+def _lifespan(settings: Settings, chat: ChatHub) -> Lifespan:
+    """A worker's start-up and shut-down: its database for the handlers, the pool's sampler, the chat."""
+
     @asynccontextmanager
-    async def lifespan(app: Any) -> AsyncIterator[dict[str, Any]]:
-        async with database(app) as state, chat.running():
-            yield state
+    async def lifespan(_app: Any) -> AsyncIterator[dict[str, Any]]:
+        tune_garbage_collector()
+        db = open_database(settings)
+        await db.open()
+        context.register(db, settings)
+        pool_sampler = asyncio.create_task(metrics.sample_pool(db))
+        try:
+            async with chat.running():
+                yield {"db": db, "settings": settings}
+        finally:
+            pool_sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await pool_sampler
+            context.unregister()
+            await db.close()
 
     return lifespan
 
@@ -93,7 +96,7 @@ def create_app(settings: Settings) -> AsyncApp:
     chat = create_hub(settings, metrics.ChatMetrics())
     app = AsyncApp(
         __name__,
-        lifespan=_with_chat(lifespan_for(settings), chat),
+        lifespan=_lifespan(settings, chat),
         # The router reads the contract from a parse of its own; Connexion reads its own.
         middlewares=_middlewares(settings, chat, load_contract(SPEC_PATH)),
     )
@@ -107,5 +110,5 @@ def create_app(settings: Settings) -> AsyncApp:
         },
         swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
     )
-    metrics.expose(settings.prometheus_multiproc_dir)
+    exposition.expose(settings.prometheus_multiproc_dir)
     return app

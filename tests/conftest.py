@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import create_engine
 from starlette.testclient import TestClient
 
+from server.config.database_url import database_target
 from server.db import migrations
-from server.db.urls import sync_url
 from tests.utils.app import app_client
 from tests.utils.database import empty_tables
 from tests.utils.postgres import PostgresCluster, PostgresUnavailable
@@ -39,7 +39,7 @@ def postgres_database() -> Iterator[Callable[[str], str]]:
 
 
 def _create_database_on(server_url: str, name: str) -> str:
-    url = sync_url(server_url)
+    url = database_target(server_url).sync_url
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"')

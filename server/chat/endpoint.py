@@ -13,13 +13,14 @@ from server.chat.hub import ChatHub
 from server.chat.limits import REASONS, CloseCode, RateLimit
 from server.chat.names import ROOM_NAME_RULE, is_room_name, unique_username
 from server.chat.rooms import Member
-from server.responses import problem
+from server.http.responses import problem
 
 logger = logging.getLogger(__name__)
 
 PREFIX = "/chat/"
 # `?announce=username` asks for the connection's own name as its first frame: the page shows it. Without it
 # the stream carries room-mates' messages only.
+ANNOUNCE_PARAMETER, ANNOUNCE_USERNAME = "announce", "username"
 # A client that stopped reading may never take the close frame: the connection ends regardless.
 CLOSE_TIMEOUT_S = 1.0
 
@@ -53,7 +54,7 @@ async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
         await _close(websocket, CloseCode.ROOM_FULL)
         return
     member = hub.rooms.join(room, username)
-    if websocket.query_params.get("announce") == "username":
+    if websocket.query_params.get(ANNOUNCE_PARAMETER) == ANNOUNCE_USERNAME:
         # Before any message can be queued: the name is the first frame.
         member.deliver(username)
     code: CloseCode | None = None

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from server.chat.fanout import Fanout, InProcessFanout
 from server.chat.postgres import PostgresFanout
 from server.chat.rooms import ChatObserver, NoObserver, Rooms
-from server.db.urls import async_url, sync_url
-from server.settings import Settings
+from server.config.database_url import database_target
+from server.config.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -44,8 +44,8 @@ def create_hub(settings: Settings, observer: ChatObserver | None = None) -> Chat
         max_connections_per_room=settings.chat_max_connections_per_room,
         send_queue=settings.chat_send_queue,
     )
+    database = database_target(settings.database_url)
     fanout: Fanout = InProcessFanout()
-    if async_url(settings.database_url).get_backend_name() == "postgresql":
-        conninfo = sync_url(settings.database_url).set(drivername="postgresql")
-        fanout = PostgresFanout(conninfo.render_as_string(hide_password=False))
+    if database.backend == "postgresql":
+        fanout = PostgresFanout(database.conninfo)
     return ChatHub(limits, fanout, observer)

@@ -1,1 +1,4 @@
-"""Data layer: engine, tables, migrations and the queries the handlers call."""
+"""The data layer: the database interface, its PostgreSQL and SQLite backends, the schema and the stores.
+
+Imports only server.config and server.common: nothing of HTTP, the contract, the handlers or the chat.
+"""

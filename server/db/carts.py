@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from typing import NamedTuple
 
-from psycopg.errors import DeadlockDetected
 from sqlalchemy import (
     BigInteger,
     Double,
@@ -20,7 +19,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql import Executable
 
-from server.db.engine import Database, Dialect
+from server.db.database import Database, Dialect
+from server.db.errors import Deadlock
 from server.db.models import cart_items, carts, items
 
 ADD_ATTEMPTS = 3
@@ -206,7 +206,7 @@ async def add_to_cart(db: Database, cart_id: int, item_id: int) -> AddOutcome:
                     return AddOutcome.ADDED
                 cart = await queries.one(_cart_exists, {"cart_id": cart_id})
             return AddOutcome.NO_CART if cart is None else AddOutcome.NO_ITEM
-        except DeadlockDetected:
+        except Deadlock:
             # Adds and item changes take their locks in one order, but the totals trigger of another
             # writer may still meet this one in a cycle; PostgreSQL then aborts one statement, which
             # changed nothing: do it again.

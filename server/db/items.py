@@ -20,7 +20,7 @@ from sqlalchemy import (
     update,
 )
 
-from server.db.engine import Database
+from server.db.database import Database
 from server.db.models import items
 
 

@@ -8,15 +8,15 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 
-from server.db.urls import sync_url
-from server.paths import PROJECT_ROOT
+from server.config.database_url import database_target
+from server.config.paths import PROJECT_ROOT
 
 
 def alembic_config(database_url: str | None) -> Config:
     config = Config(str(PROJECT_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
     # ConfigParser interpolation would eat a '%' in a password.
-    url = sync_url(database_url).render_as_string(hide_password=False)
+    url = database_target(database_url).sync_url.render_as_string(hide_password=False)
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
@@ -25,16 +25,12 @@ def upgrade(database_url: str | None, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
 
 
-def downgrade(database_url: str | None, revision: str = "base") -> None:
-    command.downgrade(alembic_config(database_url), revision)
-
-
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
 
 
 def current_revision(database_url: str | None) -> str | None:
-    engine = create_engine(sync_url(database_url))
+    engine = create_engine(database_target(database_url).sync_url)
     try:
         with engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()

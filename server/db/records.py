@@ -14,7 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql import Executable
 
-from server.db.engine import Database, Dialect, DuplicateKey, Params, Row
+from server.db.database import Database, Dialect, Params, Row
+from server.db.errors import DuplicateKey
 from server.db.models import records
 
 STREAM_CHUNK_ROWS = 5000

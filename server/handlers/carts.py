@@ -7,8 +7,8 @@ from typing import Any
 from starlette.responses import Response
 
 from server.db import carts as store
-from server.lifespan import current_database
-from server.responses import json_response, problem
+from server.handlers.context import current_database
+from server.http.responses import json_response, problem
 
 
 def _as_json(cart: store.Cart) -> dict[str, Any]:

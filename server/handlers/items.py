@@ -7,8 +7,8 @@ from typing import Any
 from starlette.responses import Response
 
 from server.db import items as store
-from server.lifespan import current_database
-from server.responses import json_response, problem
+from server.handlers.context import current_database
+from server.http.responses import json_response, problem
 
 
 def _as_json(item: store.Item) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from server import metrics
+from server.observability import exposition
 
 
 async def get_metrics() -> Response:
-    return Response(metrics.render(), media_type=metrics.CONTENT_TYPE)
+    return Response(exposition.render(), media_type=exposition.CONTENT_TYPE)

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
-from starlette.responses import Response, StreamingResponse
-from starlette.types import Message, Send
+from starlette.responses import Response
 
 from server.db import records as store
-from server.db.engine import Database
-from server.lifespan import current_database, current_settings
-from server.metrics import RECORDS_DELETED, RECORDS_STORED
-from server.responses import json_response, problem
-
-logger = logging.getLogger(__name__)
+from server.db.database import Database
+from server.handlers.context import current_database, current_settings
+from server.http.responses import json_response, problem
+from server.http.streaming import BoundedSendStream
+from server.observability.metrics import RECORDS_DELETED, RECORDS_STORED
 
 _UUID_LENGTH = 36
 
@@ -43,35 +39,12 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
     return json_response([_as_json(record) for record in stored], status)
 
 
-class _BoundedSendStream(StreamingResponse):
-    """A stream that ends, visibly broken, when its reader accepts no chunk for `send_timeout_s`.
-
-    A client that stopped reading would otherwise keep a socket and a paused stream forever. Stopping
-    without the final empty chunk makes uvicorn close the connection, so the client sees a truncated
-    chunked body (a transport error), never a complete-looking 200.
-    """
-
-    def __init__(self, content: AsyncIterator[bytes], send_timeout_s: float) -> None:
-        super().__init__(content, media_type="application/json")
-        self.send_timeout_s = send_timeout_s
-
-    async def stream_response(self, send: Send) -> None:
-        async def bounded_send(message: Message) -> None:
-            async with asyncio.timeout(self.send_timeout_s):
-                await send(message)
-
-        try:
-            await super().stream_response(bounded_send)
-        except TimeoutError:
-            logger.warning("GET /all: the client read nothing for %.0f s; stream cut", self.send_timeout_s)
-
-
 async def list_all() -> Response:
     chunks = _json_array(current_database())
     # The first page is read before the 200 is sent, so that an unreachable database is a 503.
     first = await anext(chunks)
     send_timeout_s = current_settings().stream_send_timeout_s
-    return _BoundedSendStream(_after(first, chunks), send_timeout_s)
+    return BoundedSendStream(_after(first, chunks), send_timeout_s)
 
 
 async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from server.chat.limits import REASONS, CloseCode
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 
 
 @pytest.fixture(scope="module")

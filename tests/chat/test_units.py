@@ -7,7 +7,7 @@ import pytest
 from server.chat.limits import RateLimit
 from server.chat.names import MAX_USERNAME_LENGTH, is_room_name, random_username, unique_username
 from server.chat.postgres import MAX_TEXT_BYTES
-from server.settings import Settings
+from server.config.settings import Settings
 
 
 @pytest.mark.parametrize("name", ["a", "Room-1", "v1.2_beta", "x" * 64, "0"])

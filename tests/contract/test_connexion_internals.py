@@ -1,8 +1,9 @@
 """The Connexion internals our modules extend still have the shape they were written against.
 
-server/validation.py overrides non-public methods of Connexion's validators, server/app.py rebuilds its
-default middleware list, and server/operations.py binds each operation's handler itself. pyproject.toml
-caps Connexion at the minor these were tested with; when the cap is raised, these tests say exactly what
+server/contract/validation.py overrides non-public methods of Connexion's validators, server/app.py
+rebuilds its default middleware list, server/contract/docs.py narrows its Swagger UI middleware, and
+server/contract/operations.py binds each operation's handler itself. pyproject.toml caps Connexion
+at the minor these were tested with; when the cap is raised, these tests say exactly what
 moved instead of letting requests fail in odd ways.
 """
 
@@ -26,10 +27,11 @@ from connexion.validators import AbstractRequestBodyValidator, JSONRequestBodyVa
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.contract import load_contract, operations
-from server.operations import CONNEXION_SHAPE, OperationLayer, check_connexion_shape
-from server.paths import SPEC_PATH
+from server.config.paths import SPEC_PATH
+from server.contract.operations import CONNEXION_SHAPE, OperationLayer, check_connexion_shape
+from server.contract.spec import load_contract
 from tests.utils.app import app_client
+from tests.utils.contract import operations
 
 TESTED = "3.3"
 
@@ -38,7 +40,7 @@ def _require(condition: bool, what: str) -> None:
     if not condition:
         pytest.fail(
             f"Connexion {connexion.__version__} no longer has {what}, which server/ extends (tested with "
-            f"{TESTED}.x): adapt server/validation.py or server/app.py, then raise the cap in pyproject.toml",
+            f"{TESTED}.x): adapt server/contract/ or server/app.py, then raise the cap in pyproject.toml",
             pytrace=False,
         )
 
@@ -154,7 +156,7 @@ def test_connexion_still_has_every_attribute_the_operation_layer_uses() -> None:
     for name, target in targets.items():
         class_level = [a for a in CONNEXION_SHAPE[name] if a not in SET_IN_INIT]
         missing = [attribute for attribute in class_level if not hasattr(target, attribute)]
-        assert missing == [], f"Connexion's {name} lost {missing}: review server/operations.py"
+        assert missing == [], f"Connexion's {name} lost {missing}: review server/contract/operations.py"
     check_connexion_shape("URIParser", OpenAPIURIParser([], {}))
     check_connexion_shape(
         "JSONRequestBodyValidator",
@@ -171,7 +173,13 @@ def test_our_layer_answers_every_operation_of_the_contract(empty_database: Calla
         layers = [app for app in stack if isinstance(app, OperationLayer)]
         assert len(layers) == 1, "OperationLayer is not in the middleware stack"
         # Connexion keys operations by the resolved handler's dotted name.
-        bound = {operation_id.rsplit(".", 1)[-1] for operation_id in layers[0].bound_operation_ids()}
+        bound = {
+            operation_id.rsplit(".", 1)[-1]
+            for apis in layers[0].apis.values()
+            for api in apis
+            for operation_id in api.operations
+            if operation_id is not None
+        }
         assert bound == _contract_operation_ids()
 
 

@@ -16,7 +16,7 @@ from schemathesis.checks import CheckFunction
 from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import use_after_free
 
-from server.paths import SPEC_PATH
+from server.config.paths import SPEC_PATH
 from tests.utils.database import empty_tables
 from tests.utils.server import ServerProcess
 

@@ -17,9 +17,10 @@ from starlette.responses import Response
 from starlette.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.contract import load_contract, operations
-from server.paths import SPEC_PATH
-from server.routing import Router, declared_paths
+from server.config.paths import SPEC_PATH
+from server.contract.routing import Router, declared_paths
+from server.contract.spec import load_contract
+from tests.utils.contract import operations
 
 SAMPLE_UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
+from server.config.database_url import database_target
 from server.db import migrations
 from server.db.models import metadata
-from server.db.urls import sync_url
 
 
 def _tables(url: str) -> set[str]:
-    engine = create_engine(sync_url(url))
+    engine = create_engine(database_target(url).sync_url)
     try:
         return set(inspect(engine).get_table_names()) - {"alembic_version"}
     finally:
@@ -35,7 +36,7 @@ def test_downgrade_to_base_removes_every_table_and_upgrade_again_works(
 ) -> None:
     url = empty_database(backend, "migrate_down")
     migrations.upgrade(url)
-    migrations.downgrade(url, "base")
+    command.downgrade(migrations.alembic_config(url), "base")
     assert _tables(url) == set()
     assert migrations.current_revision(url) is None
     migrations.upgrade(url)
@@ -45,7 +46,7 @@ def test_downgrade_to_base_removes_every_table_and_upgrade_again_works(
 def test_migrated_schema_matches_the_models(backend: str, empty_database: Callable[[str, str], str]) -> None:
     url = empty_database(backend, "migrate_compare")
     migrations.upgrade(url)
-    engine = create_engine(sync_url(url))
+    engine = create_engine(database_target(url).sync_url)
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     engine.dispose()

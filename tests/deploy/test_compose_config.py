@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 from tests.utils.compose import COMPOSE_FILE, variable_defaults
 
 Services = dict[str, dict[str, Any]]

@@ -16,8 +16,8 @@ import time
 import httpx
 import pytest
 
+from server.config.paths import PROJECT_ROOT
 from server.db import migrations
-from server.paths import PROJECT_ROOT
 from tests.utils.local_services import LocalService, LocalSystem
 from tests.utils.ports import free_port
 

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 
 DOCKERFILE = PROJECT_ROOT / "Dockerfile"
 INSTALL_SCRIPT = "scripts/install.sh"

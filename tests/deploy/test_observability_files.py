@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 
 Services = dict[str, dict[str, Any]]
 DEPLOY = PROJECT_ROOT / "deploy"

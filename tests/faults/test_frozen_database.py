@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 
-from server.db.engine import DEADLINE_MARGIN_S
+from server.db.postgres import DEADLINE_MARGIN_S
 from server.handlers.health import READINESS_TIMEOUT_S
 from tests.utils.postgres import PostgresCluster
 from tests.utils.problems import assert_problem

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from server.db import migrations
-from server.db.engine import APPLICATION_NAME
+from server.db.postgres import APPLICATION_NAME
 from tests.utils.postgres import PostgresCluster
 from tests.utils.server import ServerProcess
 

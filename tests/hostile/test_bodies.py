@@ -14,8 +14,8 @@ import httpx
 import orjson
 import pytest
 
-from server.settings import Settings
-from server.validation import MAX_JSON_DEPTH
+from server.config.settings import Settings
+from server.contract.validation import MAX_JSON_DEPTH
 from tests.hostile.conftest import SHORT_BODY_READ_TIMEOUT_S, SMALL_BODY_LIMIT
 from tests.utils.problems import assert_problem, assert_still_serving
 from tests.utils.raw_http import as_httpx, connect, read_answer, request_head

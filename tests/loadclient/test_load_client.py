@@ -14,8 +14,8 @@ import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
-from server.db.urls import sync_url
-from server.paths import PROJECT_ROOT
+from server.config.database_url import database_target
+from server.config.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
 from tests.utils.server import ServerProcess
 
@@ -56,7 +56,7 @@ def _as_ints(match: re.Match[str]) -> dict[str, int]:
 
 
 def _stored_uuids(database_url: str) -> set[UUID]:
-    engine = create_engine(sync_url(database_url))
+    engine = create_engine(database_target(database_url).sync_url)
     with engine.connect() as connection:
         rows = connection.execute(text("SELECT uuid FROM records")).scalars().all()
     engine.dispose()

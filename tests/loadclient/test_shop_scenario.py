@@ -12,8 +12,8 @@ import sys
 import pytest
 from sqlalchemy import create_engine, text
 
-from server.db.urls import sync_url
-from server.paths import PROJECT_ROOT
+from server.config.database_url import database_target
+from server.config.paths import PROJECT_ROOT
 from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -47,7 +47,7 @@ def _run_shop(base_url: str) -> tuple[list[re.Match[str]], re.Match[str]]:
 
 
 def _count(database_url: str, query: str) -> int:
-    engine = create_engine(sync_url(database_url))
+    engine = create_engine(database_target(database_url).sync_url)
     with engine.connect() as connection:
         count = int(connection.execute(text(query)).scalar_one())
     engine.dispose()

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import pytest
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 from tests.utils.prometheus import PrometheusProcess, dashboard_queries, render_config, substitute
 from tests.utils.server import ServerProcess
 from tests.utils.system_packages import require_program

@@ -12,7 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from starlette.testclient import TestClient
 
-from server import metrics
+from server.observability import exposition
 
 
 def test_a_single_process_app_answers_its_own_figures_as_prometheus_text(client: TestClient) -> None:
@@ -26,4 +26,4 @@ def test_a_single_process_app_answers_its_own_figures_as_prometheus_text(client:
 
 def test_a_multiprocess_directory_set_after_prometheus_client_loaded_is_refused(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="PROMETHEUS_MULTIPROC_DIR must be set before"):
-        metrics.exposition_registry(tmp_path)
+        exposition.exposition_registry(tmp_path)

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
-from server.metrics_directory import default_metrics_directory
+from server.observability.metrics_directory import default_metrics_directory
 from tests.utils.metrics import requests_counted, scrape, value
 from tests.utils.server import ServerProcess
 

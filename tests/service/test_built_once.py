@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.built_once import BuiltOnce
+from server.common.built_once import BuiltOnce
 
 
 def test_each_object_is_built_once_and_kept() -> None:

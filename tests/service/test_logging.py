@@ -12,8 +12,8 @@ import httpx
 import psycopg
 import pytest
 
+from server.config.log_config import log_config
 from server.db import migrations
-from server.logging_config import log_config
 from tests.utils.server import ServerProcess
 
 
@@ -39,21 +39,21 @@ def test_text_lines_carry_time_level_logger_and_process(
     restore_logging: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     logging.config.dictConfig(log_config("info", "text"))
-    logging.getLogger("server.errors").error("database unavailable: X")
+    logging.getLogger("server.http.problems").error("database unavailable: X")
     line = capsys.readouterr().err.strip()
-    assert " ERROR server.errors [" in line
+    assert " ERROR server.http.problems [" in line
     assert line.endswith("] database unavailable: X")
     assert line[:4].isdigit()
 
 
 def test_json_lines_are_one_document_each(restore_logging: None, capsys: pytest.CaptureFixture[str]) -> None:
     logging.config.dictConfig(log_config("warning", "json"))
-    logging.getLogger("server.errors").error("database unavailable: X")
-    logging.getLogger("server.errors").info("below the level")
+    logging.getLogger("server.http.problems").error("database unavailable: X")
+    logging.getLogger("server.http.problems").info("below the level")
     (line,) = capsys.readouterr().err.strip().splitlines()
     document = json.loads(line)
     assert document["level"] == "ERROR"
-    assert document["name"] == "server.errors"
+    assert document["name"] == "server.http.problems"
     assert document["message"] == "database unavailable: X"
     assert {"asctime", "process"} <= document.keys()
 
@@ -85,7 +85,7 @@ def test_every_worker_logs_an_outage_as_one_json_line(
     assert statuses == {503}
     # Python's own warnings go to stderr unformatted; every log record is a JSON line.
     documents = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
-    outages = [doc for doc in documents if doc["name"] == "server.errors"]
+    outages = [doc for doc in documents if doc["name"] == "server.http.problems"]
     assert outages, "no outage line logged"
     assert all(
         doc["level"] == "ERROR" and doc["message"].startswith("database unavailable") for doc in outages

@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from server.config.paths import PROJECT_ROOT
 from server.db import migrations
-from server.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
 from tests.utils.server import ServerProcess
 

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from server.paths import PROJECT_ROOT
-from server.settings import Settings, SettingsError
+from server.config.paths import PROJECT_ROOT
+from server.config.settings import Settings, SettingsError
 
 
 def test_defaults_serve_the_embedded_database_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:

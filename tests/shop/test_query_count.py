@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import create_engine, insert
 from starlette.testclient import TestClient
 
+from server.config.database_url import database_target
 from server.db.models import cart_items, carts, items
-from server.db.urls import sync_url
 
 CARTS = 10_000
 ITEMS = 50
@@ -16,7 +16,7 @@ ITEMS = 50
 
 def _fill(database_url: str) -> None:
     """10,000 carts holding 1 to 5 of 50 items, every fifth item deleted, written directly."""
-    engine = create_engine(sync_url(database_url))
+    engine = create_engine(database_target(database_url).sync_url)
     with engine.begin() as connection:
         connection.execute(
             insert(items),

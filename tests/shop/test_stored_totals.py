@@ -12,10 +12,10 @@ from sqlalchemy import create_engine, insert, select
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 from sqlalchemy.sql import ClauseElement
 
+from server.config.database_url import database_target
 from server.db import carts as cart_queries
 from server.db import migrations
 from server.db.models import cart_items, carts, items
-from server.db.urls import sync_url
 
 # (item id, price, deleted) and (cart id, item id, quantity): prices whose sums are inexact in binary.
 ITEMS = [(1, 0.1, False), (2, 0.2, False), (3, 0.3, False), (4, 1000.0, True)]
@@ -39,7 +39,7 @@ def test_upgrade_to_0003_fills_the_totals_of_carts_made_before_it(
 ) -> None:
     url = empty_database(backend, "totals_fill")
     migrations.upgrade(url, "0002")
-    engine = create_engine(sync_url(url))
+    engine = create_engine(database_target(url).sync_url)
     with engine.begin() as connection:
         connection.execute(
             insert(items), [{"id": i, "name": f"i{i}", "price": p, "deleted": d} for i, p, d in ITEMS]

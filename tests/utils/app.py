@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from starlette.testclient import TestClient
 
 from server.app import create_app
-from server.settings import Settings
+from server.config.settings import Settings
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 NO_SETTINGS = Path(os.devnull)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import create_engine
 
+from server.config.database_url import database_target
 from server.db.models import metadata
-from server.db.urls import sync_url
 
 
 def empty_tables(database_url: str, *, restart_ids: bool = False) -> None:
@@ -14,7 +14,7 @@ def empty_tables(database_url: str, *, restart_ids: bool = False) -> None:
     SQLite hands out max(id) + 1 (no AUTOINCREMENT), so an empty table starts over by itself; PostgreSQL's
     sequences are restarted explicitly.
     """
-    engine = create_engine(sync_url(database_url))
+    engine = create_engine(database_target(database_url).sync_url)
     with engine.begin() as connection:
         for table in reversed(metadata.sorted_tables):
             connection.execute(table.delete())

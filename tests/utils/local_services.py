@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 from tests.utils.nginx import NginxProcess
 from tests.utils.processes import answers_ok, stop_process
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import IO
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 from tests.utils.processes import stop_process
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "nginx" / "templates"

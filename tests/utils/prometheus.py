@@ -12,7 +12,7 @@ import httpx
 import orjson
 import yaml
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
 from tests.utils.processes import answers_ok, stop_process
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 from tests.utils.ports import free_port
 from tests.utils.processes import answers_ok, stop_process
 

@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from server.paths import PROJECT_ROOT
+from server.config.paths import PROJECT_ROOT
 
 ENSURE_SCRIPT = PROJECT_ROOT / "scripts" / "ensure_system_packages.sh"
 

@@ -20,7 +20,7 @@ from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive
 
-from server.built_once import BuiltOnce
+from server.common.built_once import BuiltOnce
 
 # The contract's deepest body is 2 levels (an array of objects). Past 256 levels the schema validator
 # fails with "Recursion limit reached" (a 500 before this limit), past 1024 the JSON parser does.
@@ -190,7 +190,7 @@ class JsonBodyValidator(JSONRequestBodyValidator):
         """Read the whole body, with or without a Content-Length (chunked), parse and validate it.
 
         Connexion's own `wrap_receive` treats a request without Content-Length as having no body, and
-        parses the body again for the handler: server.operations hands the handler this one.
+        parses the body again for the handler: server.contract.operations hands the handler this one.
         """
         chunks: list[bytes] = []
         more_body = True

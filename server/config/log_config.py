@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.settings import LogFormat, LogLevel
+from server.config.settings import LogFormat, LogLevel
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
 # python-json-logger takes these attribute names as the JSON document's keys.

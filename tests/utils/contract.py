@@ -1,21 +1,11 @@
-"""The contract as data for the router and the tests: read once, walked one way."""
+"""The contract's operations, walked one way by the tests that compare them with what the server serves."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 from typing import Any, NamedTuple
 
-import yaml
-
-HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
-
-Contract = Mapping[str, Any]
-
-
-def load_contract(spec_path: Path) -> Contract:
-    contract: Contract = yaml.safe_load(spec_path.read_text())
-    return contract
+from server.contract.spec import HTTP_METHODS, Contract
 
 
 class Operation(NamedTuple):

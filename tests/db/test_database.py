@@ -8,9 +8,11 @@ from uuid import UUID
 import pytest
 from sqlalchemy import bindparam, func, insert, select
 
-from server.db.engine import Database, DuplicateKey, open_database
+from server.config.settings import Settings
+from server.db.connect import open_database
+from server.db.database import Database
+from server.db.errors import DuplicateKey
 from server.db.models import records
-from server.settings import Settings
 
 FIRST = UUID("00000000-0000-4000-8000-000000000001")
 SECOND = UUID("00000000-0000-4000-8000-000000000002")

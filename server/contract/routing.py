@@ -28,8 +28,8 @@ from connexion.operations import AbstractOperation
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.contract import HTTP_METHODS, Contract
-from server.validation import number_syntax_error
+from server.contract.spec import HTTP_METHODS, Contract
+from server.contract.validation import number_syntax_error
 
 _TEMPLATE_PARAMETER = re.compile(r"\{([^}/]+)\}")
 

@@ -1,43 +1,37 @@
-"""The per-process database handle: a connection pool and the way queries run on it.
+"""PostgreSQL through a psycopg pool: the data layer's interface (server.db.database) for production.
 
-Queries are SQLAlchemy Core statements. On SQLite they run through SQLAlchemy's async engine. On
-PostgreSQL each statement is compiled once for psycopg and run on a psycopg connection pool: SQLAlchemy's
-async adaption (a greenlet hop, pool events and result processing around every call) costs about four
-times the query itself at our request rates, and psycopg already returns the Python types we serve.
+Queries are SQLAlchemy Core statements, each compiled once for psycopg and run on a psycopg connection
+pool: SQLAlchemy's async adaption (a greenlet hop, pool events and result processing around every call)
+costs about four times the query itself at our request rates, and psycopg already returns the Python
+types we serve.
 """
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import contextlib
 import logging
 import os
 import select
 import socket
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import psycopg
+import psycopg_pool
 from psycopg.pq import ConnStatus
 from psycopg_pool import AsyncConnectionPool
-from sqlalchemy import event, text
 from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql import ClauseElement, Executable
 
-from server.built_once import BuiltOnce
-from server.db.urls import async_url
-from server.settings import Settings
+from server.common.built_once import BuiltOnce
+from server.config.settings import Settings
+from server.db.database import Database, Dialect, Params, PoolStats, Queries, Row
+from server.db.errors import DatabaseUnavailable, Deadlock, DuplicateKey
 
 logger = logging.getLogger(__name__)
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
 # How long a request waits for a pooled connection before it answers 503.
 POOL_TIMEOUT_S = 5.0
 # The client-side deadline of a checkout is the server-side statement_timeout plus this margin, so that a
@@ -50,93 +44,14 @@ APPLICATION_NAME = "records-shop"
 # New connections give up on an unanswering server after this long (libpq's connect_timeout, seconds).
 CONNECT_TIMEOUT_S = 3
 
-
-class DatabaseDeadlineExceeded(Exception):
-    """A database call outlived its client-side deadline: the server is frozen or out of reach."""
-
-
-class DuplicateKey(Exception):
-    """A statement would have stored a key that a unique constraint already holds: it stored nothing."""
-
-
-# What SQLite (Python's sqlite3) calls a unique violation; its other constraint failures stay errors.
-_SQLITE_DUPLICATE_KEY = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
-
-
-# Where a query differs by database, data modules keep one entry per dialect and look up `db.dialect`.
-Dialect = Literal["postgresql", "sqlite"]
-Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
-Row = Sequence[Any]
-
-
-class Queries(abc.ABC):
-    """Run Core statements on one connection; rows come back as tuples.
-
-    A unique violation is raised as DuplicateKey, whatever the database.
-    """
-
-    def __init__(self, database: Database) -> None:
-        self._database = database
-
-    def _count(self) -> None:
-        self._database.statements_executed += 1
-
-    @abc.abstractmethod
-    async def all(self, statement: Executable, params: Params = None) -> list[Row]: ...
-
-    async def one(self, statement: Executable, params: Params = None) -> Row | None:
-        rows = await self.all(statement, params)
-        return rows[0] if rows else None
-
-
-@dataclass(frozen=True)
-class PoolStats:
-    """The connection pool now, and the waits it has caused since it opened (for server.metrics)."""
-
-    size: int
-    in_use: int
-    waiting: int
-    waits: int = 0
-    wait_seconds: float = 0.0
-
-
-class Database(abc.ABC):
-    dialect: Dialect
-    # Every statement sent, so that tests and metrics can see how many a request costs.
-    statements_executed: int = 0
-
-    @abc.abstractmethod
-    def autocommit(self) -> AbstractAsyncContextManager[Queries]:
-        """A connection whose every statement commits on its own: reads and single-statement writes."""
-
-    def write(self) -> AbstractAsyncContextManager[Queries]:
-        """Like autocommit, for a single statement that writes."""
-        return self.autocommit()
-
-    @abc.abstractmethod
-    def transaction(self) -> AbstractAsyncContextManager[Queries]:
-        """A transaction that commits when the block ends and rolls back when it raises."""
-
-    async def ping(self, deadline_s: float) -> None:
-        """Raise unless the database answers a trivial query within deadline_s."""
-        async with asyncio.timeout(deadline_s), self.autocommit() as queries:
-            await queries.all(text("SELECT 1"))
-
-    @abc.abstractmethod
-    def pool_stats(self) -> PoolStats: ...
-
-    @abc.abstractmethod
-    async def open(self) -> None: ...
-
-    @abc.abstractmethod
-    async def close(self) -> None: ...
-
-
-def open_database(settings: Settings) -> Database:
-    url = async_url(settings.database_url)
-    if url.get_backend_name() == "postgresql":
-        return PostgresDatabase(url.set(drivername="postgresql").render_as_string(False), settings)
-    return SqliteDatabase(create_async_engine(url))
+# What psycopg raises when the server is out of reach, restarting, severed or past statement_timeout
+# (QueryCanceled is an OperationalError): raised on as DatabaseUnavailable when a checkout ends.
+_UNAVAILABLE: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    ConnectionError,
+)
 
 
 # A statement as psycopg runs it: SQL text and default parameter values.
@@ -176,6 +91,8 @@ class _PsycopgQueries(Queries):
             return await self._connection.execute(sql, values)
         except psycopg.errors.UniqueViolation as error:
             raise DuplicateKey(error.diag.constraint_name) from error
+        except psycopg.errors.DeadlockDetected as error:
+            raise Deadlock(error) from error
 
     async def all(self, statement: Executable, params: Params = None) -> list[Row]:
         cursor = await self._execute(statement, params)
@@ -302,13 +219,19 @@ class PostgresDatabase(Database):
         return _Autocommit(self)
 
     async def ping(self, deadline_s: float) -> None:
-        async with self._connection(deadline_s) as connection:
-            await connection.execute("SELECT 1")
+        try:
+            async with self._connection(deadline_s) as connection:
+                await connection.execute("SELECT 1")
+        except _UNAVAILABLE as error:
+            raise DatabaseUnavailable(error) from error
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Queries]:
-        async with self._connection() as connection, connection.transaction():
-            yield _PsycopgQueries(self, connection)
+        try:
+            async with self._connection() as connection, connection.transaction():
+                yield _PsycopgQueries(self, connection)
+        except _UNAVAILABLE as error:
+            raise DatabaseUnavailable(error) from error
 
 
 class _Autocommit(_PsycopgQueries):
@@ -325,84 +248,13 @@ class _Autocommit(_PsycopgQueries):
         self._database = database
 
     async def __aenter__(self) -> Queries:
-        self._connection, self._watchdog = await self._database._lend(self._database._deadline_s)
+        try:
+            self._connection, self._watchdog = await self._database._lend(self._database._deadline_s)
+        except _UNAVAILABLE as error:
+            raise DatabaseUnavailable(error) from error
         return self
 
-    async def __aexit__(self, *_exception: object) -> None:
+    async def __aexit__(self, _type: object, error: BaseException | None, _traceback: object) -> None:
         await self._database._take_back(self._connection, self._watchdog)
-
-
-class _SqlAlchemyQueries(Queries):
-    def __init__(self, database: Database, connection: AsyncConnection) -> None:
-        super().__init__(database)
-        self._connection = connection
-
-    async def all(self, statement: Executable, params: Params = None) -> list[Row]:
-        self._count()
-        try:
-            result = await self._connection.execute(statement, params)
-        except IntegrityError as error:
-            if getattr(error.orig, "sqlite_errorname", None) in _SQLITE_DUPLICATE_KEY:
-                raise DuplicateKey(str(error.orig)) from error
-            raise
-        return list(result.all()) if result.returns_rows else []
-
-
-class SqliteDatabase(Database):
-    """SQLite through aiosqlite, set up so that the insert and delete loops can write at once.
-
-    WAL lets readers run beside a writer. SQLite takes one writer at a time: writers of this process
-    queue on an asyncio lock, since SQLite's own busy handler waits by sleeping up to 100 ms a try; the
-    busy timeout still covers writers in other processes instead of failing with "database is locked".
-    The stdlib driver's own transaction handling is switched off so that transactions start with
-    BEGIN IMMEDIATE: a deferred transaction that later upgrades to a write lock fails at once.
-    """
-
-    dialect: Dialect = "sqlite"
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._write_lock = asyncio.Lock()
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
-
-        @event.listens_for(engine.sync_engine, "connect")
-        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-
-        @event.listens_for(engine.sync_engine, "begin")
-        def _on_begin(connection: Connection) -> None:
-            if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    def pool_stats(self) -> PoolStats:
-        # SQLAlchemy's pool never makes a request wait here: writers queue on the write lock instead.
-        pool = self._engine.pool
-        if not isinstance(pool, QueuePool):
-            return PoolStats(size=0, in_use=0, waiting=0)
-        return PoolStats(size=pool.checkedin() + pool.checkedout(), in_use=pool.checkedout(), waiting=0)
-
-    async def open(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        await self._engine.dispose()
-
-    @asynccontextmanager
-    async def autocommit(self) -> AsyncIterator[Queries]:
-        async with self._autocommit.connect() as connection:
-            yield _SqlAlchemyQueries(self, connection)
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[Queries]:
-        async with self._write_lock, self._autocommit.connect() as connection:
-            yield _SqlAlchemyQueries(self, connection)
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Queries]:
-        async with self._write_lock, self._engine.begin() as connection:
-            yield _SqlAlchemyQueries(self, connection)
+        if isinstance(error, _UNAVAILABLE):
+            raise DatabaseUnavailable(error) from error

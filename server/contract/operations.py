@@ -8,7 +8,7 @@ layer is a `RoutedMiddleware`, the base Connexion gives middlewares that serve o
 operationId its routing put in the scope, and it takes the place of both: for each operation it builds
 once the validators named in `add_api(validator_map=...)` (Connexion's classes or subclasses of them, so
 the errors are theirs), the URI parser and the argument binding, and per request it runs the Content-Type
-policy (server.media_types), parameter validation, body reading and validation, and the handler, with the
+policy (server.http.media_types), parameter validation, body reading and validation, and the handler, with the
 body the validator parsed. It binds arguments the way Connexion's parameter decorator does for what the
 contract uses: path and query parameters (URI parsing by the operation's own URI parser class, defaults,
 nullable, arrays, Connexion's name sanitising) and a JSON body. Anything else (form bodies, security
@@ -34,8 +34,8 @@ from connexion.utils import inspect_function_arguments, is_null, is_nullable, ma
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from server.media_types import accepted_media_types, check_media_type
-from server.validation import JsonBodyValidator, NamedParameterValidator
+from server.contract.validation import JsonBodyValidator, NamedParameterValidator
+from server.http.media_types import accepted_media_types, check_media_type
 
 JSON_MEDIA_TYPE: Final = "application/json"
 
@@ -64,15 +64,16 @@ CONNEXION_SHAPE: Final[dict[str, tuple[str, ...]]] = {
 
 
 class ConnexionShapeChanged(RuntimeError):
-    """Connexion no longer offers what server/operations.py is built on: review the module for it."""
+    """Connexion no longer offers what server/contract/operations.py is built on: review the module for it."""
 
 
 def check_connexion_shape(name: str, target: object) -> None:
     missing = [attribute for attribute in CONNEXION_SHAPE[name] if not hasattr(target, attribute)]
     if missing:
         raise ConnexionShapeChanged(
-            f"Connexion's {name} no longer has {', '.join(missing)}: server/operations.py binds operations "
-            "through it; review that module against the installed Connexion, or pin the version it supports"
+            f"Connexion's {name} no longer has {', '.join(missing)}: server/contract/operations.py binds "
+            "operations through it; review that module against the installed Connexion, or pin the version "
+            "it supports"
         )
 
 
@@ -276,12 +277,3 @@ class OperationLayer(RoutedMiddleware[_OperationsApi]):  # type: ignore[misc]  #
         check_connexion_shape("RoutedMiddleware", self)
         if ROUTING_CONTEXT != "connexion_routing":
             raise ConnexionShapeChanged(f"Connexion's routing context is now {ROUTING_CONTEXT!r}")
-
-    def bound_operation_ids(self) -> set[str]:
-        return {
-            operation_id
-            for apis in self.apis.values()
-            for api in apis
-            for operation_id in api.operations
-            if operation_id is not None
-        }

@@ -28,7 +28,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
 
-    # None: the embedded SQLite file (server.paths.DEFAULT_SQLITE_PATH).
+    # None: the embedded SQLite file (server.config.paths.DEFAULT_SQLITE_PATH).
     database_url: str | None = None
     host: str = "127.0.0.1"
     port: Port = 8000

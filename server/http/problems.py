@@ -7,17 +7,13 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Final
 
-import psycopg
-import psycopg_pool
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as SqlAlchemyPoolTimeout
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.db.engine import DatabaseDeadlineExceeded
-from server.responses import problem
+from server.db.errors import DatabaseUnavailable
+from server.http.responses import problem
 
 logger = logging.getLogger(__name__)
 
@@ -28,21 +24,9 @@ RESPONSE_STATUS: Final = "records_shop.response_status"
 DATABASE_RETRY_AFTER_S = "1"
 RETRY_AFTER = {"Retry-After": DATABASE_RETRY_AFTER_S}
 
-# Failures that mean the database is out of reach rather than that the request is wrong.
-DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    SqlAlchemyPoolTimeout,
-    ConnectionError,
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    psycopg_pool.PoolTimeout,
-    DatabaseDeadlineExceeded,
-)
-
 
 def database_unavailable(detail: str = "the database cannot be reached; retry later") -> Response:
-    """The 503 of every database outage, with the Retry-After the README promises."""
+    """The 503 of every database outage, with the Retry-After docs/operations.md promises."""
     return problem(503, detail, headers=RETRY_AFTER)
 
 
@@ -55,7 +39,7 @@ def _http_error(error: Exception) -> Response:
 
 def _database_error(error: Exception) -> Response:
     # One line, not a traceback: during an outage every request lands here.
-    logger.error("database unavailable: %s: %s", type(error).__name__, " ".join(str(error).split()))
+    logger.error("database unavailable: %s", error)
     return database_unavailable()
 
 
@@ -72,7 +56,7 @@ def _unexpected(error: Exception) -> Response:
 _HANDLERS: Mapping[type[Exception], Callable[[Exception], Response]] = {
     HTTPException: _http_error,
     ClientDisconnect: _client_gone,
-    **dict.fromkeys(DATABASE_UNAVAILABLE, _database_error),
+    DatabaseUnavailable: _database_error,
     Exception: _unexpected,
 }
 
