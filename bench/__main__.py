@@ -21,12 +21,12 @@ import psycopg
 
 from bench.chat import chat_table, print_chat_table
 from bench.wrk import LoadResult, combined, run_wrk
+from devtools.ports import free_port
+from devtools.postgres import PostgresCluster
+from devtools.processes import answers_ok
+from devtools.server import STARTUP_TIMEOUT_S, ServerProcess
 from server.config.paths import PROJECT_ROOT
 from server.db import migrations
-from tests.utils.ports import free_port
-from tests.utils.postgres import PostgresCluster
-from tests.utils.processes import answers_ok
-from tests.utils.server import STARTUP_TIMEOUT_S, ServerProcess
 
 CONCURRENCY = 32
 # Both servers' database pools are sized by PostgreSQL's own rule for a database on this machine's cores

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import aiohttp
 
+from devtools.chat import chat_url
+from devtools.postgres import PostgresCluster
+from devtools.server import ServerProcess
 from server.db import migrations
-from tests.utils.chat import chat_url
-from tests.utils.postgres import PostgresCluster
-from tests.utils.server import ServerProcess
 
 CLIENTS = 50
 RATES = (2, 10, 20)

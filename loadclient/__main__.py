@@ -12,9 +12,9 @@ from pathlib import Path
 import uvloop
 
 from loadclient.journal import Journal
-from loadclient.loops import OLDEST_PER_ROUND, Claims, LoadShape, consume, produce
-from loadclient.shop import Pace, Shopper, ShopStats
-from loadclient.stats import Stats
+from loadclient.records import OLDEST_PER_ROUND, Claims, LoadShape, consume, produce
+from loadclient.shop import Pace, Shopper
+from loadclient.stats import RecordsStats, ShopStats
 from loadclient.transport import open_client
 
 
@@ -50,7 +50,7 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-async def _report(stats: Stats | ShopStats, every: float, stop: asyncio.Event) -> None:
+async def _report(stats: RecordsStats | ShopStats, every: float, stop: asyncio.Event) -> None:
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
@@ -81,9 +81,9 @@ async def run_shop(args: argparse.Namespace) -> ShopStats:
     return stats
 
 
-async def run(args: argparse.Namespace) -> Stats:
+async def run(args: argparse.Namespace) -> RecordsStats:
     stop = _stop_event(args.duration)
-    stats = Stats()
+    stats = RecordsStats()
     shape = LoadShape(args.batch_min, args.batch_max, args.text_length)
     client = open_client(args.base_url, args.producers + args.consumers * OLDEST_PER_ROUND)
     journal = Journal(args.journal)
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     # uvloop: the client shares two cores with the server, and the default loop's selector was a sixth
     # of its CPU under the bench's run.
-    stats: Stats | ShopStats = (
+    stats: RecordsStats | ShopStats = (
         uvloop.run(run_shop(args)) if args.scenario == "shop" else uvloop.run(run(args))
     )
     print(stats.summary_line(), flush=True)

@@ -12,7 +12,6 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
@@ -23,7 +22,7 @@ from records_shop_client.models import CartCreated, Item, ItemFields
 from records_shop_client.types import Response
 
 from loadclient.backoff import Backoff
-from loadclient.stats import Report, RequestFailed, timed
+from loadclient.stats import RequestFailed, ShopStats, timed
 
 T = TypeVar("T")
 
@@ -32,33 +31,6 @@ DELETE_ITEM_SHARE = 0.1
 MAX_PRICE = 100.0
 # Far above any id the database hands out: an id that is certainly missing.
 MISSING_ID_FLOOR = 2**62
-
-
-@dataclass
-class ShopStats(Report):
-    """The shop scenario: what shoppers did, interval lines leading with the requests sent."""
-
-    requests: int = 0
-    created: int = 0
-    deleted: int = 0
-    carts: int = 0
-    added: int = 0
-    missing: int = 0
-    errors: int = 0
-
-    def request_took(self, seconds: float) -> None:
-        self.requests += 1
-        super().request_took(seconds)
-
-    def _leading(self) -> tuple[str, int]:
-        return "requests", self.requests
-
-    def _totals(self, elapsed: float) -> str:
-        return (
-            f"requests {self.requests} created {self.created} deleted {self.deleted} carts {self.carts} "
-            f"added {self.added} missing {self.missing} errors {self.errors} | "
-            f"request/s {self.requests / elapsed:.1f}"
-        )
 
 
 class Pace:

@@ -107,7 +107,7 @@ class Report(abc.ABC):
 
 
 @dataclass
-class Stats(Report):
+class RecordsStats(Report):
     """The records scenario: inserts and deletes, interval lines leading with the records deleted."""
 
     inserted: int = 0
@@ -122,4 +122,31 @@ class Stats(Report):
         return (
             f"inserted {self.inserted} deleted {self.deleted} races {self.races} errors {self.errors} | "
             f"insert/s {self.inserted / elapsed:.1f} delete/s {self.deleted / elapsed:.1f}"
+        )
+
+
+@dataclass
+class ShopStats(Report):
+    """The shop scenario: what shoppers did, interval lines leading with the requests sent."""
+
+    requests: int = 0
+    created: int = 0
+    deleted: int = 0
+    carts: int = 0
+    added: int = 0
+    missing: int = 0
+    errors: int = 0
+
+    def request_took(self, seconds: float) -> None:
+        self.requests += 1
+        super().request_took(seconds)
+
+    def _leading(self) -> tuple[str, int]:
+        return "requests", self.requests
+
+    def _totals(self, elapsed: float) -> str:
+        return (
+            f"requests {self.requests} created {self.created} deleted {self.deleted} carts {self.carts} "
+            f"added {self.added} missing {self.missing} errors {self.errors} | "
+            f"request/s {self.requests / elapsed:.1f}"
         )

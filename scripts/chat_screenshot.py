@@ -8,9 +8,9 @@ from pathlib import Path
 
 from playwright.async_api import FrameLocator, expect
 
+from devtools.browser import chromium
+from devtools.server import ServerProcess
 from server.config.paths import PROJECT_ROOT
-from tests.utils.browser import chromium
-from tests.utils.server import ServerProcess
 
 OUTPUT = PROJECT_ROOT / "docs" / "chat.png"
 ROOM = "lobby"

@@ -14,10 +14,10 @@ import sys
 import tempfile
 from pathlib import Path
 
+from devtools.postgres import PostgresCluster
+from devtools.server import ServerProcess
 from server.config.paths import PROJECT_ROOT, SPEC_PATH
 from server.db import migrations
-from tests.utils.postgres import PostgresCluster
-from tests.utils.server import ServerProcess
 
 REPORTS = PROJECT_ROOT / "reports"
 # 300 per operation over the contract's 16: about 4,400 cases in 4 minutes, zero failures.

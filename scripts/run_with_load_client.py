@@ -12,8 +12,8 @@ import signal
 import subprocess
 import sys
 
+from devtools.server import ServerProcess
 from server.config.paths import PROJECT_ROOT
-from tests.utils.server import ServerProcess
 
 INTERRUPT_GRACE_S = 3.0
 

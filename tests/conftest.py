@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import create_engine
 from starlette.testclient import TestClient
 
+from devtools.postgres import PostgresCluster, PostgresUnavailable
+from devtools.server import ServerProcess
 from server.config.database_url import database_target
 from server.db import migrations
 from tests.utils.app import app_client
 from tests.utils.database import empty_tables
-from tests.utils.postgres import PostgresCluster, PostgresUnavailable
-from tests.utils.server import ServerProcess
 
 BACKENDS = ["sqlite", "postgresql"]
 # Durability buys nothing in a throwaway test cluster and costs an fsync per commit.

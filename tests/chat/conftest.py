@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 from playwright.async_api import Browser
 
+from devtools.browser import chromium
+from devtools.server import ServerProcess
 from server.db import migrations
-from tests.utils.browser import chromium
 from tests.utils.chat import ChatProcesses
-from tests.utils.server import ServerProcess
 from tests.utils.system_packages import require_program
 
 # Volume tests send 1,000 messages at once: no rate limit or send queue in their way.

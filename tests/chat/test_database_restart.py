@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from websockets.asyncio.client import ClientConnection
 
+from devtools.postgres import PostgresCluster, PostgresUnavailable
+from devtools.server import ServerProcess
 from server.db import migrations
 from tests.utils.chat import ChatProcesses, join
-from tests.utils.postgres import PostgresCluster, PostgresUnavailable
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from devtools.server import ServerProcess
 from tests.utils.chat import close_code, join, receive
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

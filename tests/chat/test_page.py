@@ -12,7 +12,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
-from tests.utils.server import ServerProcess
+from devtools.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

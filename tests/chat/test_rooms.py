@@ -12,8 +12,8 @@ import uuid
 
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.chat import join, nothing_arrives, receive
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

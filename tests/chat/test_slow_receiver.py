@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.chat import close_code, join, receive
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ from schemathesis.checks import CheckFunction
 from schemathesis.core.transport import Response
 from schemathesis.specs.openapi.checks import use_after_free
 
+from devtools.server import ServerProcess
 from server.config.paths import SPEC_PATH
 from tests.utils.database import empty_tables
-from tests.utils.server import ServerProcess
 
 # Each test starts server or client processes.
 pytestmark = pytest.mark.slow

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from devtools.ports import free_port
 from tests.utils.compose import ComposeUnavailable, normalized_config
 from tests.utils.local_services import LocalService, LocalSystem, run_to_completion
 from tests.utils.nginx import NginxProcess
-from tests.utils.ports import free_port
 from tests.utils.system_packages import require_program
 
 

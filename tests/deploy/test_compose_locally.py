@@ -16,10 +16,10 @@ import time
 import httpx
 import pytest
 
+from devtools.ports import free_port
 from server.config.paths import PROJECT_ROOT
 from server.db import migrations
 from tests.utils.local_services import LocalService, LocalSystem
-from tests.utils.ports import free_port
 
 # The load client reports every 10 s by default; the first report may take this long.
 FIRST_REPORT_TIMEOUT_S = 30.0

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from devtools.postgres import PostgresCluster, PostgresUnavailable
 from server.db import migrations
-from tests.utils.postgres import PostgresCluster, PostgresUnavailable
 
 
 @pytest.fixture

@@ -11,11 +11,11 @@ import time
 import httpx
 import pytest
 
+from devtools.postgres import PostgresCluster
+from devtools.server import ServerProcess
 from server.db.postgres import DEADLINE_MARGIN_S
 from server.handlers.health import READINESS_TIMEOUT_S
-from tests.utils.postgres import PostgresCluster
 from tests.utils.problems import assert_problem
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

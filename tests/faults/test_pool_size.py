@@ -11,10 +11,10 @@ import httpx
 import psycopg
 import pytest
 
+from devtools.postgres import PostgresCluster
+from devtools.server import ServerProcess
 from server.db import migrations
 from server.db.postgres import APPLICATION_NAME
-from tests.utils.postgres import PostgresCluster
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ import httpx
 import psycopg
 import pytest
 
+from devtools.postgres import PostgresCluster
+from devtools.server import ServerProcess
 from tests.utils.load import BatchLoad
-from tests.utils.postgres import PostgresCluster
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

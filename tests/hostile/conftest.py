@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.utils.server import ServerProcess
+from devtools.server import ServerProcess
 
 SMALL_BODY_LIMIT = 65_536
 SHORT_BODY_READ_TIMEOUT_S = 1.0

@@ -14,12 +14,12 @@ import httpx
 import orjson
 import pytest
 
+from devtools.server import ServerProcess
 from server.config.settings import Settings
 from server.contract.validation import MAX_JSON_DEPTH
 from tests.hostile.conftest import SHORT_BODY_READ_TIMEOUT_S, SMALL_BODY_LIMIT
 from tests.utils.problems import assert_problem, assert_still_serving
 from tests.utils.raw_http import as_httpx, connect, read_answer, request_head
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 

@@ -11,9 +11,9 @@ from contextlib import ExitStack
 import httpx
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.problems import assert_still_serving
 from tests.utils.raw_http import connect, read_answer, request_head
-from tests.utils.server import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 

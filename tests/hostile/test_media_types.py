@@ -6,9 +6,9 @@ import httpx
 import orjson
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.problems import assert_problem, assert_still_serving
 from tests.utils.raw_http import as_httpx, connect, read_answer, request_head
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.problems import assert_problem, assert_still_serving
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 

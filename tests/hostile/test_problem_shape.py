@@ -7,8 +7,8 @@ import uuid
 import httpx
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.problems import assert_problem, assert_still_serving
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
 

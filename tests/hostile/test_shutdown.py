@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.server import ServerProcess
 from server.__main__ import GRACEFUL_SHUTDOWN_S
 from tests.utils.problems import assert_problem
 from tests.utils.raw_http import as_httpx, connect, read_answer, request_head
 from tests.utils.records import insert_records
-from tests.utils.server import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 

@@ -14,10 +14,10 @@ import httpx
 import psycopg
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.problems import assert_still_serving
 from tests.utils.raw_http import connect, request_head
 from tests.utils.records import insert_records
-from tests.utils.server import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 

@@ -7,7 +7,7 @@ import uuid
 
 from records_shop_client.models import Record
 
-from loadclient.loops import Claims
+from loadclient.records import Claims
 
 
 def _record() -> Record:

@@ -14,10 +14,10 @@ import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
+from devtools.ports import free_port
+from devtools.server import ServerProcess
 from server.config.database_url import database_target
 from server.config.paths import PROJECT_ROOT
-from tests.utils.ports import free_port
-from tests.utils.server import ServerProcess
 
 # Each test starts server or client processes.
 pytestmark = pytest.mark.slow

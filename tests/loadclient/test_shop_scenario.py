@@ -12,9 +12,9 @@ import sys
 import pytest
 from sqlalchemy import create_engine, text
 
+from devtools.server import ServerProcess
 from server.config.database_url import database_target
 from server.config.paths import PROJECT_ROOT
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from loadclient.stats import Stats
+from loadclient.stats import RecordsStats
 
 PERCENTILES = re.compile(r"p50 (?P<p50>[\d.]+)ms p99 (?P<p99>[\d.]+)ms$")
 
@@ -16,7 +16,7 @@ def _percentiles(line: str) -> tuple[float, float]:
 
 
 def test_an_interval_line_reports_only_the_latencies_of_its_interval() -> None:
-    stats = Stats()
+    stats = RecordsStats()
     for _ in range(100):
         stats.request_took(0.500)
     stats.interval_line()
@@ -27,7 +27,7 @@ def test_an_interval_line_reports_only_the_latencies_of_its_interval() -> None:
 
 
 def test_the_summary_reports_latencies_over_the_whole_run() -> None:
-    stats = Stats()
+    stats = RecordsStats()
     for _ in range(98):
         stats.request_took(0.002)
     stats.interval_line()
@@ -40,4 +40,4 @@ def test_the_summary_reports_latencies_over_the_whole_run() -> None:
 
 
 def test_a_run_without_requests_reports_zero_latencies() -> None:
-    assert _percentiles(Stats().summary_line()) == (0.0, 0.0)
+    assert _percentiles(RecordsStats().summary_line()) == (0.0, 0.0)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.utils.server import ServerProcess
+from devtools.server import ServerProcess
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.chat import join, receive
 from tests.utils.metrics import scrape, value
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

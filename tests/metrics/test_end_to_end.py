@@ -21,9 +21,9 @@ from typing import Any
 import orjson
 import pytest
 
+from devtools.server import ServerProcess
 from server.config.paths import PROJECT_ROOT
 from tests.utils.prometheus import PrometheusProcess, dashboard_queries, render_config, substitute
-from tests.utils.server import ServerProcess
 from tests.utils.system_packages import require_program
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]

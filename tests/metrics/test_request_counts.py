@@ -12,8 +12,8 @@ import uuid
 import httpx
 import pytest
 
+from devtools.server import ServerProcess
 from tests.utils.metrics import difference, requests_counted, scrape, value
-from tests.utils.server import ServerProcess
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from prometheus_client.mmap_dict import MmapedDict
 
+from devtools.server import ServerProcess
 from server.observability.metrics_directory import default_metrics_directory
 from tests.utils.metrics import requests_counted, scrape, value
-from tests.utils.server import ServerProcess
 
 # Workers and their files do not depend on the database; PostgreSQL is the one with a pool to report.
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from starlette.testclient import TestClient
 
+from devtools.ports import free_port
 from tests.utils.app import app_client
-from tests.utils.ports import free_port
 
 
 @pytest.fixture

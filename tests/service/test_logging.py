@@ -12,9 +12,9 @@ import httpx
 import psycopg
 import pytest
 
+from devtools.server import ServerProcess
 from server.config.log_config import log_config
 from server.db import migrations
-from tests.utils.server import ServerProcess
 
 
 @pytest.fixture

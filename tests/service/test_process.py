@@ -11,10 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devtools.ports import free_port
+from devtools.server import ServerProcess
 from server.config.paths import PROJECT_ROOT
 from server.db import migrations
-from tests.utils.ports import free_port
-from tests.utils.server import ServerProcess
 
 # Each test starts server or client processes.
 pytestmark = pytest.mark.slow

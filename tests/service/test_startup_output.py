@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.utils.server import ServerProcess
+from devtools.server import ServerProcess
 
 
 def test_startup_prints_no_warning(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.utils.server import ServerProcess
+from devtools.server import ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 

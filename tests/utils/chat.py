@@ -1,15 +1,15 @@
-"""WebSocket clients of the chat for tests and the benchmark: connect, receive, and read how it closed."""
+"""WebSocket clients of the chat for the tests: connect, receive, and read how it closed."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any, NamedTuple
-from urllib.parse import urlsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.utils.server import ServerProcess
+from devtools.chat import chat_url
+from devtools.server import ServerProcess
 
 RECEIVE_TIMEOUT_S = 10.0
 
@@ -20,12 +20,6 @@ class ChatProcesses(NamedTuple):
     first: ServerProcess
     second: ServerProcess
     database_url: str
-
-
-def chat_url(base_url: str, room: str, query: str = "") -> str:
-    """The WebSocket URL of a room on the server at base_url (http://host:port)."""
-    host = urlsplit(base_url).netloc
-    return f"ws://{host}/chat/{room}{'?' + query if query else ''}"
 
 
 def join(base_url: str, room: str, query: str = "", **options: Any) -> connect:

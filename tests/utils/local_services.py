@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from devtools.processes import answers_ok, stop_process
 from server.config.paths import PROJECT_ROOT
 from tests.utils.nginx import NginxProcess
-from tests.utils.processes import answers_ok, stop_process
 
 STARTUP_TIMEOUT_S = 60.0
 

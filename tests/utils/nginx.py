@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import IO
 
+from devtools.processes import stop_process
 from server.config.paths import PROJECT_ROOT
-from tests.utils.processes import stop_process
 
 TEMPLATES = PROJECT_ROOT / "deploy" / "nginx" / "templates"
 ENVSUBST_SCRIPT = Path(__file__).with_name("nginx-20-envsubst-on-templates.sh")

@@ -12,9 +12,9 @@ import httpx
 import orjson
 import yaml
 
+from devtools.ports import free_port
+from devtools.processes import answers_ok, stop_process
 from server.config.paths import PROJECT_ROOT
-from tests.utils.ports import free_port
-from tests.utils.processes import answers_ok, stop_process
 
 DEPLOY = PROJECT_ROOT / "deploy"
 PROMETHEUS_CONFIG = DEPLOY / "prometheus" / "prometheus.yml"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.utils.ports import free_port
+from devtools.ports import free_port
 
 
 class PostgresUnavailable(RuntimeError):

@@ -1,4 +1,4 @@
-"""The two loops of the load client: producers insert random batches, consumers delete the oldest."""
+"""The records scenario: producers insert random batches; consumers fetch the oldest and delete them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from records_shop_client import Client
 from records_shop_client.api.records import create_batch, delete_by_key, get_by_key
@@ -19,14 +19,12 @@ from records_shop_client.models import NewRecord, Record
 
 from loadclient.backoff import Backoff
 from loadclient.journal import Journal
-from loadclient.stats import RequestFailed, Stats, timed
+from loadclient.stats import RecordsStats, RequestFailed, timed
 from loadclient.transport import REQUEST_TIMEOUT_S
 
 ALPHABET = string.ascii_letters + string.digits
 OLDEST_PER_ROUND = 10
 EMPTY_TABLE_PAUSE_S = 0.05
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -55,7 +53,7 @@ def random_batch(shape: LoadShape) -> list[NewRecord]:
 
 
 async def produce(
-    client: Client, stats: Stats, journal: Journal, shape: LoadShape, stop: asyncio.Event
+    client: Client, stats: RecordsStats, journal: Journal, shape: LoadShape, stop: asyncio.Event
 ) -> None:
     backoff = Backoff()
     while not stop.is_set():
@@ -81,7 +79,7 @@ async def produce(
             await backoff.wait(stop)
 
 
-async def _delete(client: Client, stats: Stats, journal: Journal, record: Record) -> bool:
+async def _delete(client: Client, stats: RecordsStats, journal: Journal, record: Record) -> bool:
     """Delete the record; whether it is now gone from the table (deleted, or found already gone)."""
     try:
         status = await timed(stats, partial(_status, client, delete_by_key._get_kwargs(key=record.uuid)))
@@ -154,7 +152,7 @@ class Claims:
 
 
 async def consume(
-    client: Client, stats: Stats, journal: Journal, claims: Claims, stop: asyncio.Event
+    client: Client, stats: RecordsStats, journal: Journal, claims: Claims, stop: asyncio.Event
 ) -> None:
     backoff = Backoff()
     deleting: set[asyncio.Task[None]] = set()

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from devtools.ports import free_port
+from devtools.processes import answers_ok, stop_process
 from server.config.paths import PROJECT_ROOT
-from tests.utils.ports import free_port
-from tests.utils.processes import answers_ok, stop_process
 
 STARTUP_TIMEOUT_S = 30.0
 

@@ -1,4 +1,4 @@
-"""Child processes the tests start (servers, Prometheus, nginx): waiting for them to answer, stopping them."""
+"""Child processes we start (servers, Prometheus, nginx): waiting for them to answer, stopping them."""
 
 from __future__ import annotations
 
