@@ -1,6 +1,6 @@
 # The service's image: `python -m server` (the default), `python -m server migrate` and
 # `python -m loadclient` all run from it; docker-compose.yml starts each. Settings are environment
-# variables (README, "Running on PostgreSQL"); nothing secret is baked in.
+# variables (docs/configuration.md, docs/deployment.md); nothing secret is baked in.
 
 # Build: dependencies in a layer of their own, installed by the script `make install` runs, from the lock.
 FROM python:3.12.12-slim-bookworm AS build

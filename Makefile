@@ -43,6 +43,8 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
+	$(PY) -m pymarkdown --strict-config --config .pymarkdown.json scan -r --respect-gitignore -e generated_client/ .
 
 format: install
 	$(PY) -m ruff check --fix .

@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             ws_max_size=WS_MAX_FRAME_BYTES,
             ws_per_message_deflate=WS_COMPRESSION,
             # What the app cannot bound itself; header size and header read time are the reverse
-            # proxy's (README, "Guarantees and limits").
+            # proxy's (docs/operations.md, "Guarantees and limits").
             limit_concurrency=settings.limit_concurrency,
             timeout_keep_alive=settings.keep_alive_s,
         )
