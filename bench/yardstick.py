@@ -26,11 +26,11 @@ from server.config.runtime import tune_garbage_collector
 
 UUID_LENGTH = 36
 
-_SELECT_ONE = "SELECT uuid, text FROM records WHERE uuid = %s"
-_SELECT_OLDEST = "SELECT uuid, text FROM records ORDER BY id LIMIT %s"
-_DELETE_ONE = "DELETE FROM records WHERE uuid = %s RETURNING uuid, text"
+SELECT_ONE = "SELECT uuid, text FROM records WHERE uuid = %s"
+SELECT_OLDEST = "SELECT uuid, text FROM records ORDER BY id LIMIT %s"
+DELETE_ONE = "DELETE FROM records WHERE uuid = %s RETURNING uuid, text"
 # The service's own insert, written out: the batch as one JSON parameter, missing uuids assigned here.
-_INSERT_BATCH = """
+INSERT_BATCH = """
 INSERT INTO records (uuid, text)
 SELECT COALESCE((element.value ->> 'uuid')::uuid, gen_random_uuid()), element.value ->> 'text'
 FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY AS element (value, position)
@@ -56,17 +56,17 @@ async def get_by_key(request: Request) -> Response:
     key: str = request.path_params["key"]
     async with _pool(request).connection() as connection:
         if len(key) == UUID_LENGTH:
-            row = await (await connection.execute(_SELECT_ONE, (uuid.UUID(key),))).fetchone()
+            row = await (await connection.execute(SELECT_ONE, (uuid.UUID(key),))).fetchone()
             if row is None:
                 return _not_found()
             return _json({"uuid": row[0], "text": row[1]})
-        rows = await (await connection.execute(_SELECT_OLDEST, (int(key),))).fetchall()
+        rows = await (await connection.execute(SELECT_OLDEST, (int(key),))).fetchall()
     return _json([{"uuid": u, "text": t} for u, t in rows])
 
 
 async def delete_by_key(request: Request) -> Response:
     async with _pool(request).connection() as connection:
-        cursor = await connection.execute(_DELETE_ONE, (uuid.UUID(request.path_params["key"]),))
+        cursor = await connection.execute(DELETE_ONE, (uuid.UUID(request.path_params["key"]),))
         row = await cursor.fetchone()
     if row is None:
         return _not_found()
@@ -78,7 +78,7 @@ async def create_batch(request: Request) -> Response:
     # One statement, as the service sends it: a uuid already stored fails it whole. The service tells a
     # re-send from a conflict then; the bench never sends either.
     async with _pool(request).connection() as connection:
-        rows = await (await connection.execute(_INSERT_BATCH, (body.decode(),))).fetchall()
+        rows = await (await connection.execute(INSERT_BATCH, (body.decode(),))).fetchall()
     return _json([{"uuid": u, "text": t} for _, u, t in sorted(rows)], 201)
 
 
@@ -116,6 +116,11 @@ def build_app(pool_size: int) -> Starlette:
         ],
         lifespan=_lifespan(pool_size),
     )
+
+
+def app_from_env() -> Starlette:
+    """The app with BENCH_POOL_SIZE connections: the factory another server (granian) is pointed at."""
+    return build_app(int(os.environ["BENCH_POOL_SIZE"]))
 
 
 def main() -> None:
