@@ -31,6 +31,7 @@ from server.handlers import context
 from server.http.limits import RequestLimits
 from server.http.problems import ProblemMiddleware
 from server.observability import exposition, metrics
+from server.observability.access_log import AccessLog
 from server.observability.middleware import MetricsMiddleware
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]
@@ -39,14 +40,24 @@ Lifespan = Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]
 def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[Callable[..., ASGIApp]]:
     """Connexion's default stack less what this service does not use, with our layers in place of some.
 
-    No operation declares security, so SecurityMiddleware only costs time; response validation buffers
-    and re-validates every body, so it runs in tests and wherever VALIDATE_RESPONSES asks for it.
-    ProblemMiddleware takes the place of Starlette's ServerErrorMiddleware and Connexion's
-    ExceptionMiddleware: every error in our shape. Our OperationLayer validates and answers every
-    operation in place of Connexion's RequestValidationMiddleware and its per-request decoration (see
-    server/contract/operations.py); ContextMiddleware stays behind it for anything routing matched to no
-    operation. Metrics come first so that they count every answer, 500s included; WebSocket connections
-    go straight to the chat: Connexion's layers serve HTTP only.
+    The order, outermost first, and why; a layer added later goes where its reason puts it:
+    - (tracing, when it comes: outermost, so that every layer below runs inside the request's span and
+      the access line can carry its ids)
+    - AccessLog, when ACCESS_LOG is on: the line for every answer the layers below gave.
+    - MetricsMiddleware: counts and times every answer, the 500s of ProblemMiddleware included.
+    - ChatRoutes: WebSocket connections go straight to the chat: Connexion's layers serve HTTP only.
+    - ProblemMiddleware: every failure under it answered as a problem document; it takes the place of
+      Starlette's ServerErrorMiddleware and Connexion's ExceptionMiddleware.
+    - RequestLimits: a body too large or too slow is refused before anything reads it.
+    - DocsMiddleware: /ui and /openapi.json, kept off the API's hot path.
+    - Router: the operation the contract maps the request to, or none.
+    - (security, when operations declare it: after the router, which says which operation's schemes apply)
+    - ResponseValidationMiddleware, in tests and wherever VALIDATE_RESPONSES asks: it buffers and
+      re-validates every body.
+    - LifespanMiddleware, OperationLayer (ours: validates and answers every operation, in place of
+      Connexion's RequestValidationMiddleware and its per-request decoration, server/contract/operations.py),
+      then ContextMiddleware for anything routing matched to no operation.
+    No operation declares security yet, so Connexion's SecurityMiddleware is left out: it only costs time.
     """
     limits = partial(
         RequestLimits,
@@ -54,6 +65,8 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
         body_read_timeout_s=settings.body_read_timeout_s,
     )
     stack: list[Callable[..., ASGIApp]] = []
+    if settings.access_log:
+        stack.append(partial(AccessLog, log_format=settings.log_format))
     if settings.metrics:
         stack.append(MetricsMiddleware)
     stack += [

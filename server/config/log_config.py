@@ -37,7 +37,6 @@ def log_config(level: LogLevel, log_format: LogFormat) -> dict[str, Any]:
             "loadclient": logger,
             "uvicorn": logger,
             "uvicorn.error": {"level": level.upper()},
-            "uvicorn.access": logger,
             # Every 4xx already has an access-log line; Connexion would add a warning with the exception.
             "connexion.middleware.exceptions": {**logger, "level": "ERROR"},
             "connexion": logger,

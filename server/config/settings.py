@@ -33,9 +33,12 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: Port = 8000
     workers: Annotated[int, Field(ge=1, le=64)] = 1
-    # info logs one line per request; warning turns that off.
     log_level: LogLevel = "info"
     log_format: LogFormat = "text"
+    # One line per request (server.observability.access_log), in LOG_FORMAT, whatever LOG_LEVEL says. Off by
+    # default: the proxy in front of the service (deploy/nginx, an ingress) already logs every request with
+    # the replica that served it, and `make run`'s terminal would scroll with thousands of lines a second.
+    access_log: bool = False
     # Most connections per worker. PostgreSQL's default max_connections is 100: 2 workers x 2 replicas x 16
     # leave room for migrations and operators (two servers at 2 x 32 ran out and refused a migrate).
     db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 16

@@ -74,7 +74,7 @@ def test_every_worker_logs_an_outage_as_one_json_line(
     migrations.upgrade(url)
     log = tmp_path / "server.log"
     with ServerProcess(
-        url, workers=2, env={"LOG_FORMAT": "json", "LOG_LEVEL": "info"}, log_path=log
+        url, workers=2, env={"LOG_FORMAT": "json", "LOG_LEVEL": "info", "ACCESS_LOG": "true"}, log_path=log
     ) as server:
         # Each request on a new connection: the workers take turns accepting them.
         healthy = {httpx.get(f"{server.base_url}/0").status_code for _ in range(20)}
@@ -90,7 +90,8 @@ def test_every_worker_logs_an_outage_as_one_json_line(
     assert all(
         doc["level"] == "ERROR" and doc["message"].startswith("database unavailable") for doc in outages
     )
-    assert len({doc["process"] for doc in documents if doc["name"] == "uvicorn.access"}) == 2
+    access = [doc for doc in documents if doc["name"] == "server.observability.access_log"]
+    assert len({doc["process"] for doc in access}) == 2
 
 
 def _drop_database(url: str) -> None:

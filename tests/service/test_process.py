@@ -85,8 +85,18 @@ def test_several_workers_serve_the_same_database(database_url: str) -> None:
         assert [client.get(f"/{record['uuid']}").status_code for record in stored] == [200] * 20
 
 
-def test_one_access_log_line_per_request_at_info(migrated_url: str, tmp_path: Path) -> None:
+def test_one_access_log_line_per_request_with_access_log_on(migrated_url: str, tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    with ServerProcess(migrated_url, env={"ACCESS_LOG": "true"}, log_path=log) as server:
+        httpx.get(f"{server.base_url}/0")
+        httpx.get(f"{server.base_url}/nothing-here")
+    lines = log.read_text().splitlines()
+    assert [line for line in lines if '"GET /0 HTTP/1.1" 200' in line]
+    assert [line for line in lines if '"GET /nothing-here HTTP/1.1" 422' in line]
+
+
+def test_no_access_log_by_default_even_at_info(migrated_url: str, tmp_path: Path) -> None:
     log = tmp_path / "server.log"
     with ServerProcess(migrated_url, env={"LOG_LEVEL": "info"}, log_path=log) as server:
-        httpx.get(f"{server.base_url}/0")
-    assert '"GET /0 HTTP/1.1" 200' in log.read_text()
+        assert httpx.get(f"{server.base_url}/0").status_code == 200
+    assert "GET /0" not in log.read_text()
