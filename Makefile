@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# npm ci's stamp: the contract tools of package.json (scripts/install_node_tools.sh).
+NODE_STAMP := node_modules/.installed
 # What the coverage gate of `make test` measures, and its floor in percent.
 COVERED := --cov=server --cov=loadclient
 COVERAGE_FLOOR := 90
@@ -19,7 +21,11 @@ $(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml scripts
 	scripts/install.sh $(PY) project
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json scripts/install_node_tools.sh
+	scripts/install_node_tools.sh
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 lock: install
 	$(PY) -m pip install --quiet --upgrade -e '.[dev]' -e ./generated_client
