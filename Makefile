@@ -51,6 +51,7 @@ lint: install
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pymarkdown --strict-config --config .pymarkdown.json scan -r --respect-gitignore -e generated_client/ .
+	$(PY) -m scripts.lint_contracts
 
 format: install
 	$(PY) -m ruff check --fix .

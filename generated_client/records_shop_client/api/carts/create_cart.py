@@ -26,6 +26,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_201
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -54,6 +59,8 @@ def sync_detailed(
 ) -> Response[CartCreated | Problem]:
     """Create an empty cart
 
+     A cart with no items under the next id, answered in the body; `Location` is its URL.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -77,6 +84,8 @@ def sync(
 ) -> CartCreated | Problem | None:
     """Create an empty cart
 
+     A cart with no items under the next id, answered in the body; `Location` is its URL.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -95,6 +104,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[CartCreated | Problem]:
     """Create an empty cart
+
+     A cart with no items under the next id, answered in the body; `Location` is its URL.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -116,6 +127,8 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> CartCreated | Problem | None:
     """Create an empty cart
+
+     A cart with no items under the next id, answered in the body; `Location` is its URL.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

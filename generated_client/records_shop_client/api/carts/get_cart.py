@@ -68,6 +68,9 @@ def sync_detailed(
 ) -> Response[Cart | Problem]:
     """One cart with its items and totals
 
+     The cart's items in item id order, each with its quantity and whether it is still available, and the
+    totals over the available ones.
+
     Args:
         id (int):
 
@@ -97,6 +100,9 @@ def sync(
 ) -> Cart | Problem | None:
     """One cart with its items and totals
 
+     The cart's items in item id order, each with its quantity and whether it is still available, and the
+    totals over the available ones.
+
     Args:
         id (int):
 
@@ -120,6 +126,9 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Cart | Problem]:
     """One cart with its items and totals
+
+     The cart's items in item id order, each with its quantity and whether it is still available, and the
+    totals over the available ones.
 
     Args:
         id (int):
@@ -147,6 +156,9 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Cart | Problem | None:
     """One cart with its items and totals
+
+     The cart's items in item id order, each with its quantity and whether it is still available, and the
+    totals over the available ones.
 
     Args:
         id (int):

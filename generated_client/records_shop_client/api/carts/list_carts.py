@@ -95,6 +95,9 @@ def sync_detailed(
 ) -> Response[Problem | list[Cart]]:
     """List carts by id, filtered by their totals
 
+     A page of `limit` carts (10 by default, at most 1000) from `offset`, in id order, optionally only
+    those whose total price and available quantity fall within the given bounds (inclusive).
+
     Args:
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 10.
@@ -139,6 +142,9 @@ def sync(
 ) -> Problem | list[Cart] | None:
     """List carts by id, filtered by their totals
 
+     A page of `limit` carts (10 by default, at most 1000) from `offset`, in id order, optionally only
+    those whose total price and available quantity fall within the given bounds (inclusive).
+
     Args:
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 10.
@@ -177,6 +183,9 @@ async def asyncio_detailed(
     max_quantity: int | Unset = UNSET,
 ) -> Response[Problem | list[Cart]]:
     """List carts by id, filtered by their totals
+
+     A page of `limit` carts (10 by default, at most 1000) from `offset`, in id order, optionally only
+    those whose total price and available quantity fall within the given bounds (inclusive).
 
     Args:
         offset (int | Unset):  Default: 0.
@@ -219,6 +228,9 @@ async def asyncio(
     max_quantity: int | Unset = UNSET,
 ) -> Problem | list[Cart] | None:
     """List carts by id, filtered by their totals
+
+     A page of `limit` carts (10 by default, at most 1000) from `offset`, in id order, optionally only
+    those whose total price and available quantity fall within the given bounds (inclusive).
 
     Args:
         offset (int | Unset):  Default: 0.

@@ -26,6 +26,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 503:
         response_503 = Problem.from_dict(response.json())
 
@@ -52,6 +57,10 @@ def sync_detailed(
 ) -> Response[Health | Problem]:
     """The database is reachable
 
+     Pings the database and answers within 2 s whatever it does: 200 when it answered, 503 with `Retry-
+    After` when it is unreachable or too slow, or the server is shutting down. A load balancer's
+    readiness check.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -75,6 +84,10 @@ def sync(
 ) -> Health | Problem | None:
     """The database is reachable
 
+     Pings the database and answers within 2 s whatever it does: 200 when it answered, 503 with `Retry-
+    After` when it is unreachable or too slow, or the server is shutting down. A load balancer's
+    readiness check.
+
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
@@ -93,6 +106,10 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Health | Problem]:
     """The database is reachable
+
+     Pings the database and answers within 2 s whatever it does: 200 when it answered, 503 with `Retry-
+    After` when it is unreachable or too slow, or the server is shutting down. A load balancer's
+    readiness check.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -114,6 +131,10 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Health | Problem | None:
     """The database is reachable
+
+     Pings the database and answers within 2 s whatever it does: 200 when it answered, 503 with `Retry-
+    After` when it is unreachable or too slow, or the server is shutting down. A load balancer's
+    readiness check.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

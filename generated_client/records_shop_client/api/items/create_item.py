@@ -83,6 +83,8 @@ def sync_detailed(
 ) -> Response[Item | Problem]:
     """Add an item to the catalogue
 
+     Stores a new item, not deleted, under the next id; `Location` is its URL (`/item/{id}`).
+
     Args:
         body (ItemFields):
 
@@ -112,6 +114,8 @@ def sync(
 ) -> Item | Problem | None:
     """Add an item to the catalogue
 
+     Stores a new item, not deleted, under the next id; `Location` is its URL (`/item/{id}`).
+
     Args:
         body (ItemFields):
 
@@ -135,6 +139,8 @@ async def asyncio_detailed(
     body: ItemFields,
 ) -> Response[Item | Problem]:
     """Add an item to the catalogue
+
+     Stores a new item, not deleted, under the next id; `Location` is its URL (`/item/{id}`).
 
     Args:
         body (ItemFields):
@@ -162,6 +168,8 @@ async def asyncio(
     body: ItemFields,
 ) -> Item | Problem | None:
     """Add an item to the catalogue
+
+     Stores a new item, not deleted, under the next id; `Location` is its URL (`/item/{id}`).
 
     Args:
         body (ItemFields):

@@ -68,6 +68,8 @@ def sync_detailed(
 ) -> Response[Item | Problem]:
     """One item
 
+     The item with this id; an item marked deleted is not found.
+
     Args:
         id (int):
 
@@ -97,6 +99,8 @@ def sync(
 ) -> Item | Problem | None:
     """One item
 
+     The item with this id; an item marked deleted is not found.
+
     Args:
         id (int):
 
@@ -120,6 +124,8 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
 ) -> Response[Item | Problem]:
     """One item
+
+     The item with this id; an item marked deleted is not found.
 
     Args:
         id (int):
@@ -147,6 +153,8 @@ async def asyncio(
     client: AuthenticatedClient | Client,
 ) -> Item | Problem | None:
     """One item
+
+     The item with this id; an item marked deleted is not found.
 
     Args:
         id (int):

@@ -91,6 +91,9 @@ def sync_detailed(
 ) -> Response[Problem | list[Item]]:
     """List items by id
 
+     A page of `limit` items (10 by default, at most 1000) from `offset`, in id order, optionally only
+    those priced within `min_price` and `max_price`; items marked deleted only with `show_deleted`.
+
     Args:
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 10.
@@ -132,6 +135,9 @@ def sync(
 ) -> Problem | list[Item] | None:
     """List items by id
 
+     A page of `limit` items (10 by default, at most 1000) from `offset`, in id order, optionally only
+    those priced within `min_price` and `max_price`; items marked deleted only with `show_deleted`.
+
     Args:
         offset (int | Unset):  Default: 0.
         limit (int | Unset):  Default: 10.
@@ -167,6 +173,9 @@ async def asyncio_detailed(
     show_deleted: bool | Unset = False,
 ) -> Response[Problem | list[Item]]:
     """List items by id
+
+     A page of `limit` items (10 by default, at most 1000) from `offset`, in id order, optionally only
+    those priced within `min_price` and `max_price`; items marked deleted only with `show_deleted`.
 
     Args:
         offset (int | Unset):  Default: 0.
@@ -206,6 +215,9 @@ async def asyncio(
     show_deleted: bool | Unset = False,
 ) -> Problem | list[Item] | None:
     """List items by id
+
+     A page of `limit` items (10 by default, at most 1000) from `offset`, in id order, optionally only
+    those priced within `min_price` and `max_price`; items marked deleted only with `show_deleted`.
 
     Args:
         offset (int | Unset):  Default: 0.
