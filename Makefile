@@ -52,6 +52,7 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(PY) -m pymarkdown --strict-config --config .pymarkdown.json scan -r --respect-gitignore -e generated_client/ .
 	$(PY) -m scripts.lint_contracts
+	$(PY) -m scripts.contract_breaks
 
 format: install
 	$(PY) -m ruff check --fix .
