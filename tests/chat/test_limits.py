@@ -5,12 +5,13 @@ The codes and reasons are those of openapi/asyncapi.yaml (server.chat.limits.Clo
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 import httpx
 import pytest
 from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from devtools.server import ServerProcess
 from tests.utils.chat import close_code, join, receive
@@ -81,7 +82,10 @@ async def test_a_megabyte_frame_closes_with_1009(
     limited_server: ServerProcess,
 ) -> None:
     async with join(limited_server.base_url, room(), max_size=None) as client:
-        await client.send("x" * 1_000_000)
+        # The server may refuse the frame by its header and close before the whole megabyte is written:
+        # then the send itself ends with the connection closed (a broken pipe under it).
+        with contextlib.suppress(ConnectionClosed):
+            await client.send("x" * 1_000_000)
         assert await close_code(client) == 1009
 
 
