@@ -13,6 +13,7 @@ COMPOSE ?= docker compose
 SERVICE_IMAGE := records-shop-service:local
 
 .PHONY: install run test test-fast lint format bench migrate serve generate-client lock up down dashboard-picture fuzz
+.PHONY: docs
 
 # scripts/install.sh is also the Dockerfile's recipe: the image installs what the tests ran with.
 $(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml scripts/install.sh
@@ -57,6 +58,10 @@ lint: install
 format: install
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
+
+# The contracts' reference pages (docs/api/, served at /docs and /docs/chat), built by Redocly: commit them.
+docs: install
+	$(PY) -m scripts.build_reference
 
 test: lint
 	$(PY) -m pytest $(COVERED) --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
