@@ -71,7 +71,8 @@ test-fast: install
 	$(PY) -m pytest -m "not slow" -x -q
 
 bench: install
-	$(PY) -m bench
+	scripts/ensure_system_packages.sh wrk
+	$(PY) -m bench $(BENCH_ARGS)
 
 # The whole system in containers (docker-compose.yml): build, start, then follow the API and load client.
 up:
