@@ -27,6 +27,7 @@ Contract = dict[str, Any]
 OUR_RULES = {
     "operation-routed",
     "operation-documented",
+    "operation-4xx",
     "path-parameter-constrained",
     "error-response-is-problem",
     "shared-response-is-problem",
@@ -96,7 +97,7 @@ BREAKS: dict[str, tuple[str, Callable[[Contract], None]]] = {
     "no-controller": ("operation-routed", lambda c: _operation(c).pop("x-openapi-router-controller")),
     "no-summary": ("operation-documented", lambda c: _operation(c).pop("summary")),
     "no-description": ("operation-documented", lambda c: _operation(c).pop("description")),
-    "no-4xx": ("operation-documented", lambda c: _operation(c)["responses"].pop("404")),
+    "no-4xx": ("operation-4xx", lambda c: _operation(c)["responses"].pop("404")),
     "unconstrained-path-parameter": (
         "path-parameter-constrained",
         lambda c: _operation(c)["parameters"][0].update(schema={"type": "string", "minLength": 1}),
