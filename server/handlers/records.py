@@ -36,7 +36,7 @@ async def create_batch(body: list[dict[str, str]]) -> Response:
     if outcome is store.BatchOutcome.CREATED:
         RECORDS_STORED.inc(len(stored))
     status = 201 if outcome is store.BatchOutcome.CREATED else 200
-    return json_response([_as_json(record) for record in stored], status)
+    return json_response([{"uuid": uuid, "text": text} for uuid, text in stored], status)
 
 
 async def list_all() -> Response:
@@ -69,7 +69,8 @@ async def get_by_key(key: str) -> Response:
         if record is None:
             return _not_found(key)
         return json_response(_as_json(record))
-    return json_response([_as_json(record) for record in await store.oldest_records(db, int(key))])
+    oldest = await store.oldest_records(db, int(key))
+    return json_response([{"uuid": uuid, "text": text} for uuid, text in oldest])
 
 
 async def delete_by_key(key: str) -> Response:
