@@ -3,10 +3,9 @@
 uvicorn's access logger sends every request through `logging`'s full path (a LogRecord, the level checks,
 the formatter's `%` formatting and `strftime`, a lock and a flush per line): measured with wrk on
 GET /{uuid}, that cost 22-26% of the throughput. This layer formats the line itself (the timestamp's
-seconds rendered once a second) and the lines of one event-loop iteration leave in one write, after the
-responses they describe. The lines keep the shape of every other log line of the service: the text
-format of server.config.log_config or, with LOG_FORMAT=json, one JSON document a line with the request's
-fields apart.
+seconds rendered once a second) and the lines of a tenth of a second leave in one write. The lines keep
+the shape of every other log line of the service: the text format of server.config.log_config or, with
+LOG_FORMAT=json, one JSON document a line with the request's fields apart.
 """
 
 from __future__ import annotations
@@ -19,12 +18,15 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import orjson
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.config.settings import LogFormat
 from server.http.problems import RESPONSE_STATUS
 
 LOGGER_NAME = __name__
+# How long a line may wait to be written with others, and how many may wait.
+FLUSH_INTERVAL_S = 0.1
+MAX_PENDING_LINES = 1000
 
 
 class _Clock:
@@ -44,22 +46,29 @@ class _Clock:
 
 
 class BatchedWriter:
-    """Lines gathered during one event-loop iteration and written together at the start of the next.
+    """Lines gathered for up to FLUSH_INTERVAL_S (or MAX_PENDING_LINES), then written together.
 
-    The write still happens on the event loop (a thread would take the GIL from the requests), but once
-    per iteration instead of once per request.
+    The write still happens on the event loop (a thread would take the GIL from the requests), but a few
+    times a second instead of once per request: a write per event-loop turn still cost ACCESS_LOG 6% of
+    GET /{uuid}'s CPU. A line waits at most FLUSH_INTERVAL_S, and whatever waits is written at shutdown.
     """
 
     def __init__(self, stream: BinaryIO) -> None:
         self._stream = stream
         self._lines: list[str] = []
+        self._scheduled: asyncio.TimerHandle | None = None
 
     def write(self, line: str) -> None:
-        if not self._lines:
-            asyncio.get_running_loop().call_soon(self.flush)
         self._lines.append(line)
+        if len(self._lines) >= MAX_PENDING_LINES:
+            self.flush()
+        elif self._scheduled is None:
+            self._scheduled = asyncio.get_running_loop().call_later(FLUSH_INTERVAL_S, self.flush)
 
     def flush(self) -> None:
+        if self._scheduled is not None:
+            self._scheduled.cancel()
+            self._scheduled = None
         if self._lines:
             lines, self._lines = self._lines, []
             self._stream.write("".join(lines).encode())
@@ -94,6 +103,9 @@ class AccessLog:
         self._line: Callable[[Scope, int, float], str] = self._json if log_format == "json" else self._text
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, self._flushing_at_shutdown(send))
+            return
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -104,6 +116,15 @@ class AccessLog:
         finally:
             status = extensions.get(RESPONSE_STATUS, 500)
             self._writer.write(self._line(scope, status, time.perf_counter() - started))
+
+    def _flushing_at_shutdown(self, send: Send) -> Send:
+        # uvicorn ends a SIGTERM'd server by re-raising the signal: no exit hook would run.
+        async def send_flushing(message: Message) -> None:
+            if message["type"] == "lifespan.shutdown.complete":
+                self._writer.flush()
+            await send(message)
+
+        return send_flushing
 
     def _text(self, scope: Scope, status: int, seconds: float) -> str:
         return (

@@ -13,7 +13,13 @@ from starlette.types import Receive, Scope, Send
 
 from server.config.settings import LogFormat
 from server.http.problems import RESPONSE_STATUS
-from server.observability.access_log import LOGGER_NAME, AccessLog, BatchedWriter
+from server.observability.access_log import (
+    FLUSH_INTERVAL_S,
+    LOGGER_NAME,
+    MAX_PENDING_LINES,
+    AccessLog,
+    BatchedWriter,
+)
 
 
 class _Stream(io.BytesIO):
@@ -61,6 +67,11 @@ async def _serve(layer: AccessLog, scope: dict[str, Any]) -> None:
     await layer(scope, receive, send)
 
 
+async def _written() -> None:
+    """Past the writer's flush interval."""
+    await asyncio.sleep(FLUSH_INTERVAL_S * 1.5)
+
+
 def _layer(log_format: LogFormat, stream: _Stream, app: Any = _answer) -> AccessLog:
     return AccessLog(app, log_format=log_format, writer=BatchedWriter(stream))
 
@@ -68,7 +79,7 @@ def _layer(log_format: LogFormat, stream: _Stream, app: Any = _answer) -> Access
 async def test_a_text_line_has_the_service_s_prefix_the_request_line_the_status_and_the_time() -> None:
     stream = _Stream()
     await _serve(_layer("text", stream), _scope(query=b"a=1"))
-    await asyncio.sleep(0)
+    await _written()
     [line] = stream.lines()
     pattern = (
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO " + re.escape(LOGGER_NAME) + r" \[\d+\] "
@@ -80,7 +91,7 @@ async def test_a_text_line_has_the_service_s_prefix_the_request_line_the_status_
 async def test_a_json_line_carries_the_request_s_fields_apart() -> None:
     stream = _Stream()
     await _serve(_layer("json", stream), _scope())
-    await asyncio.sleep(0)
+    await _written()
     [line] = stream.lines()
     document = json.loads(line)
     assert document["name"] == LOGGER_NAME
@@ -94,7 +105,7 @@ async def test_a_json_line_carries_the_request_s_fields_apart() -> None:
 async def test_an_encoded_line_break_in_the_path_stays_encoded_in_the_log() -> None:
     stream = _Stream()
     await _serve(_layer("text", stream), _scope(raw_path=b"/a%0Afake%20line"))
-    await asyncio.sleep(0)
+    await _written()
     [line] = stream.lines()
     assert '"POST /a%0Afake%20line HTTP/1.1"' in line
 
@@ -104,21 +115,46 @@ async def test_a_request_no_layer_answered_is_logged_with_the_500_uvicorn_sends(
     layer = _layer("text", stream, app=_fail)
     with pytest.raises(RuntimeError):
         await _serve(layer, _scope())
-    await asyncio.sleep(0)
+    await _written()
     [line] = stream.lines()
     assert '"POST /new HTTP/1.1" 500' in line
 
 
-async def test_the_lines_of_one_loop_iteration_leave_in_one_write_after_it() -> None:
+async def test_lines_wait_for_the_flush_interval_and_leave_in_one_write() -> None:
     stream = _Stream()
     layer = _layer("text", stream)
-    await _serve(layer, _scope())
-    assert stream.writes == 0, "a line was written inside the iteration that answered it"
-    # Five requests answered in one iteration of the loop, as under load.
     await asyncio.gather(*(_serve(layer, _scope()) for _ in range(5)))
-    await asyncio.sleep(0)
-    assert len(stream.lines()) == 6
-    assert stream.writes == 2
+    assert stream.writes == 0, "a line was written before the interval ended"
+    await _written()
+    assert len(stream.lines()) == 5
+    assert stream.writes == 1
+
+
+async def test_a_full_batch_is_written_at_once() -> None:
+    stream = _Stream()
+    layer = _layer("text", stream)
+    await asyncio.gather(*(_serve(layer, _scope()) for _ in range(MAX_PENDING_LINES)))
+    assert stream.writes == 1
+    assert len(stream.lines()) == MAX_PENDING_LINES
+
+
+async def test_waiting_lines_are_written_when_the_server_shuts_down() -> None:
+    stream = _Stream()
+    shut_down = asyncio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await send({"type": "lifespan.shutdown.complete"})
+            shut_down.set()
+        else:
+            await _answer(scope, receive, send)
+
+    layer = _layer("text", stream, app=app)
+    await _serve(layer, _scope())
+    assert stream.writes == 0
+    await _serve(layer, {"type": "lifespan"})
+    assert shut_down.is_set()
+    assert len(stream.lines()) == 1
 
 
 async def test_websocket_connections_are_not_access_logged() -> None:
@@ -129,6 +165,6 @@ async def test_websocket_connections_are_not_access_logged() -> None:
         served.append(scope["type"])
 
     await _serve(_layer("text", stream, app=chat), {**_scope(), "type": "websocket"})
-    await asyncio.sleep(0)
+    await _written()
     assert served == ["websocket"]
     assert stream.getvalue() == b""
