@@ -21,6 +21,8 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from tests.utils.local_services import LocalSystem
 from tests.utils.nginx import TEMPLATES, NginxProcess
+from tests.utils.problems import assert_problem
+from tests.utils.raw_http import as_httpx, read_answer, request_head
 
 pytestmark = pytest.mark.slow
 
@@ -92,6 +94,24 @@ def test_body_over_the_limit_is_refused_by_the_proxy_with_a_413_problem(local_sy
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.json()["status"] == 413
     assert _new_log_upstreams(proxy, before, 1) == ["-"], "no replica saw the request"
+
+
+@pytest.mark.parametrize("path", ["/metrics", "/metrics?name[]=x", "/%6Detrics", "//metrics"])
+def test_the_proxy_does_not_serve_the_replicas_metrics(local_system: LocalSystem, path: str) -> None:
+    proxy = local_system.proxy
+    before = len(proxy.upstreams_in_access_log())
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=5) as client:
+        client.sendall(request_head("GET", path, {}))
+        answer = as_httpx(read_answer(client))
+    assert_problem(answer, 404, "scraped from each replica")
+    assert _new_log_upstreams(proxy, before, 1) == ["-"], "no replica saw the request"
+
+
+def test_each_replica_still_serves_its_metrics_to_prometheus(local_system: LocalSystem) -> None:
+    for api_url in local_system.api_urls:
+        answer = httpx.get(f"{api_url}/metrics", timeout=5)
+        assert answer.status_code == 200
+        assert "http_requests_total" in answer.text
 
 
 def test_client_trickling_its_headers_is_cut_off_at_the_header_timeout(local_system: LocalSystem) -> None:
