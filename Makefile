@@ -76,11 +76,13 @@ bench: install
 
 # The whole system in containers (docker-compose.yml): build, start, then follow the API and load client.
 up:
+	python3 -m scripts.compose_preflight --grafana-password
 	$(COMPOSE) up --build --detach
 	$(COMPOSE) logs --follow api loadclient
 
 # Stop and remove the containers and the image `up` built; the database volume stays unless VOLUMES=1.
 down:
+	python3 -m scripts.compose_preflight
 	$(COMPOSE) down --remove-orphans $(if $(VOLUMES),--volumes)
 	docker image rm --force $(SERVICE_IMAGE)
 

@@ -9,17 +9,24 @@ from typing import Any
 import pytest
 
 from devtools.ports import free_port
-from tests.utils.compose import ComposeUnavailable, normalized_config
+from tests.utils.compose import (
+    GRAFANA_PASSWORD_VARIABLE,
+    TEST_GRAFANA_PASSWORD,
+    ComposeUnavailable,
+    normalized_config,
+)
 from tests.utils.local_services import LocalService, LocalSystem, run_to_completion
 from tests.utils.nginx import NginxProcess
 from tests.utils.system_packages import require_program
 
 
 @pytest.fixture(scope="session")
-def compose_config() -> dict[str, Any]:
-    """docker-compose.yml as Compose normalizes it, every variable at its default."""
+def compose_config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """docker-compose.yml as Compose normalizes it, every variable at its default but the one without."""
+    settings = tmp_path_factory.mktemp("compose") / "tests.env"
+    settings.write_text(f"{GRAFANA_PASSWORD_VARIABLE}={TEST_GRAFANA_PASSWORD}\n")
     try:
-        return normalized_config()
+        return normalized_config(settings)
     except ComposeUnavailable as error:
         pytest.fail(f"{error}: run `make install`")
 

@@ -12,10 +12,17 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 import yaml
 
 from server.config.paths import PROJECT_ROOT
-from tests.utils.compose import COMPOSE_FILE, variable_defaults
+from tests.utils.compose import (
+    COMPOSE_FILE,
+    GRAFANA_PASSWORD_VARIABLE,
+    TEST_GRAFANA_PASSWORD,
+    run_compose,
+    variable_defaults,
+)
 
 Services = dict[str, dict[str, Any]]
 ONE_SHOT = {"migrate"}
@@ -165,6 +172,15 @@ def test_grafana_opens_on_the_service_dashboard_for_anonymous_viewers(services: 
     assert environment["GF_AUTH_ANONYMOUS_ORG_ROLE"] == "Viewer"
     home = environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
     assert home == "/var/lib/grafana/dashboards/service.json"
+
+
+def test_grafana_s_admin_password_is_the_one_configured(services: Services) -> None:
+    assert services["grafana"]["environment"]["GF_SECURITY_ADMIN_PASSWORD"] == TEST_GRAFANA_PASSWORD
+
+
+def test_compose_refuses_to_start_without_a_grafana_password_and_says_why() -> None:
+    with pytest.raises(AssertionError, match=f"{GRAFANA_PASSWORD_VARIABLE}.*make up writes one"):
+        run_compose("config")
 
 
 def test_env_example_lists_every_variable_at_its_default() -> None:

@@ -18,6 +18,9 @@ from server.config.paths import PROJECT_ROOT
 
 COMPOSE_FILE = PROJECT_ROOT / "docker-compose.yml"
 NO_SETTINGS = Path(os.devnull)
+# The one variable without a default (`make up` writes it into .env): what the tests give it.
+GRAFANA_PASSWORD_VARIABLE = "GRAFANA_ADMIN_PASSWORD"
+TEST_GRAFANA_PASSWORD = "a-password-of-the-tests"
 
 
 class ComposeUnavailable(RuntimeError):
