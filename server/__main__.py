@@ -55,10 +55,19 @@ def _check_migrated(settings: Settings) -> str | None:
         migrations.upgrade(settings.database_url)
         return None
     current, head = migrations.current_revision(settings.database_url), migrations.head_revision()
-    if current != head:
+    state = migrations.schema_state(current)
+    if state == "behind":
         return (
             f"database schema is at revision {current or 'none'}, the server needs {head}: "
             "run `python -m server migrate` with the same DATABASE_URL first"
+        )
+    if state == "ahead":
+        # A newer release migrated (mid-rollout, or this release rolled back): its migrations are
+        # expand/contract, so this release still runs on that schema.
+        print(
+            f"warning: database schema is at revision {current}, newer than this server's {head}: "
+            "serving on it (migrations are expand/contract, docs/kubernetes.md)",
+            file=sys.stderr,
         )
     return None
 

@@ -1,11 +1,14 @@
-"""Apply the alembic migrations in migrations/ and tell whether a database is at their head."""
+"""Apply the alembic migrations in migrations/ and tell whether a database is behind, at or past them."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy import create_engine
 
 from server.config.database_url import database_target
@@ -36,3 +39,24 @@ def current_revision(database_url: str | None) -> str | None:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         engine.dispose()
+
+
+SchemaState = Literal["behind", "current", "ahead"]
+
+
+def schema_state(current: str | None) -> SchemaState:
+    """Where a database at revision `current` stands against this code's migrations.
+
+    A revision this code does not know is a newer release's: migrations are written expand/contract
+    (docs/kubernetes.md), so this code still runs on that schema, mid-rollout or after a rollback.
+    """
+    script = ScriptDirectory.from_config(alembic_config(None))
+    if current is None:
+        return "behind"
+    if current == script.get_current_head():
+        return "current"
+    try:
+        script.get_revision(current)
+    except CommandError:
+        return "ahead"
+    return "behind"

@@ -51,3 +51,13 @@ def test_migrated_schema_matches_the_models(backend: str, empty_database: Callab
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_schema_state_tells_behind_from_ahead() -> None:
+    head = migrations.head_revision()
+    assert migrations.schema_state(head) == "current"
+    # Empty, or an older revision of this code: the server must not start on it.
+    assert migrations.schema_state(None) == "behind"
+    assert migrations.schema_state("0001") == "behind"
+    # A revision this code does not know is a newer release's.
+    assert migrations.schema_state("9999_from_the_future") == "ahead"

@@ -10,9 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from devtools.ports import free_port
 from devtools.server import ServerProcess
+from server.config.database_url import database_target
 from server.config.paths import PROJECT_ROOT
 from server.db import migrations
 
@@ -39,6 +41,31 @@ def test_refuses_an_unmigrated_postgres_database_in_one_line(
     message = result.stderr.strip()
     assert "\n" not in message
     assert "python -m server migrate" in message
+
+
+def test_refuses_a_database_behind_the_code(empty_database: Callable[[str, str], str]) -> None:
+    url = empty_database("postgresql", "behind")
+    migrations.upgrade(url, "0001")
+    result = _run_server(url)
+    assert result.returncode == 1
+    assert "is at revision 0001, the server needs" in result.stderr
+
+
+def test_serves_on_a_database_a_newer_release_migrated(
+    empty_database: Callable[[str, str], str], tmp_path: Path
+) -> None:
+    # Mid-rollout, or after `kubectl rollout undo`: the schema is a newer release's, which this code does
+    # not know; expand/contract migrations keep it usable, so the old pods must not crash-loop.
+    url = empty_database("postgresql", "ahead")
+    migrations.upgrade(url)
+    engine = create_engine(database_target(url).sync_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999_from_the_future'"))
+    engine.dispose()
+    log = tmp_path / "server.log"
+    with ServerProcess(url, log_path=log) as server:
+        assert httpx.get(f"{server.base_url}/readyz").status_code == 200
+    assert "revision 9999_from_the_future, newer than this server's" in log.read_text()
 
 
 def test_unreachable_database_is_reported_in_one_line() -> None:
