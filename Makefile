@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # npm ci's stamp: the contract tools of package.json (scripts/install_node_tools.sh).
 NODE_STAMP := node_modules/.installed
+# checkov, for tests/deploy/test_kubernetes_tools.py, in an environment of its own: it pins packaging<24.
+TOOLS_VENV := .venv-tools
+TOOLS_STAMP := $(TOOLS_VENV)/.installed
 # What the coverage gate of `make test` measures, and its floor in percent.
 COVERED := --cov=server --cov=loadclient
 COVERAGE_FLOOR := 90
@@ -13,7 +16,7 @@ COMPOSE ?= docker compose
 SERVICE_IMAGE := records-shop-service:local
 
 .PHONY: install run test test-fast lint format bench migrate serve generate-client lock up down dashboard-picture fuzz
-.PHONY: docs
+.PHONY: docs tools
 
 # scripts/install.sh is also the Dockerfile's recipe: the image installs what the tests ran with.
 $(STAMP): pyproject.toml constraints.txt generated_client/pyproject.toml scripts/install.sh
@@ -27,6 +30,15 @@ $(NODE_STAMP): package.json package-lock.json scripts/install_node_tools.sh
 	touch $(NODE_STAMP)
 
 install: $(STAMP) $(NODE_STAMP)
+
+# checkov (constraints-tools.txt, every version exact); `make test` installs it, `make test-fast` leaves its
+# tests out (they are marked slow).
+$(TOOLS_STAMP): constraints-tools.txt
+	$(PYTHON) -m venv $(TOOLS_VENV)
+	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r constraints-tools.txt
+	touch $(TOOLS_STAMP)
+
+tools: $(TOOLS_STAMP)
 
 lock: install
 	$(PY) -m pip install --quiet --upgrade -e '.[dev]' -e ./generated_client
@@ -63,7 +75,7 @@ format: install
 docs: install
 	$(PY) -m scripts.build_reference
 
-test: lint
+test: lint tools
 	$(PY) -m pytest $(COVERED) --cov-report=term-missing:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 # The inner loop: no process starts, no timeouts waited out.
