@@ -12,7 +12,7 @@ from pathlib import Path
 import uvloop
 
 from loadclient.journal import Journal
-from loadclient.records import OLDEST_PER_ROUND, Claims, LoadShape, consume, produce
+from loadclient.records import OLDEST_PER_ROUND, Claims, LoadShape, RecordBound, consume, produce
 from loadclient.shop import Pace, Shopper
 from loadclient.stats import RecordsStats, ShopStats
 from loadclient.transport import open_client
@@ -37,6 +37,13 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--batch-min", type=int, default=10)
     parser.add_argument("--batch-max", type=int, default=100)
     parser.add_argument("--text-length", type=int, default=16)
+    parser.add_argument(
+        "--max-records",
+        type=int,
+        default=None,
+        help="records: at most this many of this client's records in the table at once; producers wait "
+        "for the consumers beyond it (default: no bound)",
+    )
     parser.add_argument("--rate", type=float, default=20.0, help="shop: requests per second in all")
     parser.add_argument("--shoppers", type=int, default=4, help="shop: concurrent shoppers")
     parser.add_argument(
@@ -45,6 +52,8 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 1 <= args.batch_min <= args.batch_max:
         parser.error("need 1 <= --batch-min <= --batch-max")
+    if args.max_records is not None and args.max_records < args.batch_max:
+        parser.error("need --max-records >= --batch-max: a batch must fit under the bound")
     if args.rate <= 0 or args.shoppers < 1:
         parser.error("need --rate > 0 and --shoppers >= 1")
     return args
@@ -88,11 +97,12 @@ async def run(args: argparse.Namespace) -> RecordsStats:
     client = open_client(args.base_url, args.producers + args.consumers * OLDEST_PER_ROUND)
     journal = Journal(args.journal)
     claims = Claims()
+    bound = RecordBound(args.max_records, stats)
     try:
         async with client.get_async_httpx_client():
             await asyncio.gather(
                 _report(stats, args.report_every, stop),
-                *(produce(client, stats, journal, shape, stop) for _ in range(args.producers)),
+                *(produce(client, stats, journal, shape, stop, bound) for _ in range(args.producers)),
                 *(consume(client, stats, journal, claims, stop) for _ in range(args.consumers)),
             )
     finally:

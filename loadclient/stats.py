@@ -115,12 +115,18 @@ class RecordsStats(Report):
     races: int = 0
     errors: int = 0
 
+    @property
+    def live(self) -> int:
+        """The records this client stored that are still in the table, as far as it knows."""
+        return self.inserted - self.deleted
+
     def _leading(self) -> tuple[str, int]:
         return "deleted", self.deleted
 
     def _totals(self, elapsed: float) -> str:
         return (
-            f"inserted {self.inserted} deleted {self.deleted} races {self.races} errors {self.errors} | "
+            f"inserted {self.inserted} deleted {self.deleted} races {self.races} errors {self.errors} "
+            f"live {self.live} | "
             f"insert/s {self.inserted / elapsed:.1f} delete/s {self.deleted / elapsed:.1f}"
         )
 

@@ -14,6 +14,7 @@ import signal
 import time
 
 import httpx
+import psycopg
 import pytest
 
 from devtools.ports import free_port
@@ -54,6 +55,42 @@ def test_load_client_reports_through_the_proxy_without_errors(local_system: Loca
     assert " errors 0 " in report, report
     assert " errors 0 " in summary, summary
     assert " inserted 0 " not in summary, summary
+
+
+# The demo load's bound, lowered from the compose default so that the run reaches it within seconds.
+DEMO_BOUND = 2000
+DEMO_RUN_S = 45.0
+
+
+def _records(database_url: str) -> int:
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute("SELECT count(*) FROM records").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_the_demo_load_keeps_the_records_table_under_its_bound(local_system: LocalSystem) -> None:
+    service = local_system.services["loadclient"]
+    proxy_url = f"http://proxy:{local_system.services['proxy']['environment']['NGINX_PORT']}"
+    command = [local_system.proxy.base_url if part == proxy_url else part for part in service["command"]]
+    bound_at = command.index("--max-records") + 1
+    assert int(command[bound_at]) == 100_000, "compose's default bound"
+    command[bound_at] = str(DEMO_BOUND)
+    before = _records(local_system.database_url)
+    client = LocalService({**service, "command": command}, {}, local_system.run_dir / "demo.log").start()
+    counts = []
+    try:
+        deadline = time.monotonic() + DEMO_RUN_S
+        while time.monotonic() < deadline:
+            counts.append(_records(local_system.database_url) - before)
+            time.sleep(1)
+    finally:
+        status = client.stop(signal.SIGTERM)
+    assert status == 0, client.output()
+    assert max(counts) <= DEMO_BOUND, counts
+    assert max(counts) > DEMO_BOUND // 2, f"the load never reached its bound: {counts}"
+    reports = [line for line in client.output().splitlines() if line.startswith("deleted ")]
+    assert reports and all(re.search(r" live \d+ \| ", line) for line in reports), reports
 
 
 def test_api_replica_stops_within_its_grace_period_on_the_image_stop_signal(

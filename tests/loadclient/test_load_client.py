@@ -23,7 +23,8 @@ from server.config.paths import PROJECT_ROOT
 pytestmark = pytest.mark.slow
 
 TOTALS = (
-    r"inserted (?P<inserted>\d+) deleted (?P<deleted>\d+) races (?P<races>\d+) errors (?P<errors>\d+) \| "
+    r"inserted (?P<inserted>\d+) deleted (?P<deleted>\d+) races (?P<races>\d+) errors (?P<errors>\d+) "
+    r"live (?P<live>-?\d+) \| "
     r"insert/s [\d.]+ delete/s [\d.]+ \| p50 [\d.]+ms p99 [\d.]+ms"
 )
 INTERVAL = re.compile(rf"^deleted (?P<interval_deleted>\d+) in [\d.]+s \| {TOTALS}$")
@@ -71,7 +72,7 @@ def test_reports_every_interval_and_accounts_for_every_record(
     assert summary["inserted"] > 0 and summary["deleted"] > 0
     assert summary["errors"] == 0
     assert sum(interval["interval_deleted"] for interval in intervals) <= summary["deleted"]
-    assert len(_stored_uuids(database_url)) == summary["inserted"] - summary["deleted"]
+    assert len(_stored_uuids(database_url)) == summary["inserted"] - summary["deleted"] == summary["live"]
 
 
 def test_sigint_prints_a_final_summary_and_exits_zero(live_server: ServerProcess) -> None:
@@ -125,3 +126,29 @@ def test_one_client_never_races_itself(live_server: ServerProcess, consumers: st
     _, summary = _finish(_load_client(live_server.base_url, "--duration", "4", "--consumers", consumers))
     assert summary["deleted"] > 0
     assert summary["races"] == 0
+
+
+def _count(database_url: str) -> int:
+    engine = create_engine(database_target(database_url).sync_url)
+    with engine.connect() as connection:
+        count = connection.execute(text("SELECT count(*) FROM records")).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def test_max_records_bounds_the_table_while_inserts_outrun_deletes(
+    live_server: ServerProcess, database_url: str
+) -> None:
+    bound = 300
+    before = _count(database_url)
+    client = _load_client(live_server.base_url, "--duration", "5", "--max-records", str(bound))
+    counts = []
+    while client.poll() is None:
+        counts.append(_count(database_url) - before)
+        time.sleep(0.1)
+    intervals, summary = _finish(client)
+    assert max(counts) <= bound, counts
+    # The producers did reach the bound: the consumers, not the bound, paced them.
+    assert max(counts) > bound // 2, counts
+    assert all(interval["live"] <= bound for interval in intervals)
+    assert summary["inserted"] > bound, "producers kept inserting as the consumers made room"
