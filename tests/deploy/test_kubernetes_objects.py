@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import tomllib
 from collections.abc import Callable
 from typing import Any
@@ -352,6 +353,17 @@ def test_chat_connections_are_the_fan_out_s() -> None:
     # The budget counts two per process: the listening and the publishing connection.
     source = (PROJECT_ROOT / "server" / "chat" / "postgres.py").read_text()
     assert source.count('self._connected("') == CHAT_CONNECTIONS
+
+
+def test_the_load_client_runs_the_compose_demo_load_against_the_api() -> None:
+    objects = _objects("dev-full")
+    command = container(named(objects, "Deployment", "records-shop-load-client"), "load-client")["command"]
+    compose = yaml.safe_load((PROJECT_ROOT / "docker-compose.yml").read_text())["services"]["loadclient"]
+    bound = re.search(r"--max-records \$\{[A-Z_]+:-(\d+)\}", compose["command"])
+    assert bound, compose["command"]
+    assert command[command.index("--max-records") + 1] == bound.group(1)
+    service = named(objects, "Service", API)
+    assert command[command.index("--base-url") + 1] == f"http://{API}:{service['spec']['ports'][0]['port']}"
 
 
 def test_the_prod_ingress_asks_cert_manager_once() -> None:
