@@ -108,6 +108,9 @@ async def _relay(hub: ChatHub, websocket: WebSocket, member: Member) -> CloseCod
 async def _read(hub: ChatHub, websocket: WebSocket, member: Member) -> CloseCode | None:
     limits = hub.limits
     rate = RateLimit(limits.messages_per_second)
+    loop = asyncio.get_running_loop()
+    # Since when every message has had to wait for the rate, or None.
+    throttled_since: float | None = None
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -118,8 +121,17 @@ async def _read(hub: ChatHub, websocket: WebSocket, member: Member) -> CloseCode
         # A character is at most 4 bytes in UTF-8: most messages need no encoding to be measured.
         if len(text) * 4 > limits.max_message_bytes and len(text.encode()) > limits.max_message_bytes:
             return CloseCode.MESSAGE_TOO_BIG
-        if not rate.allow():
-            return CloseCode.TOO_MANY_MESSAGES
+        # A sender over the rate is slowed, not dropped: this loop reads its next frame only when the rate
+        # allows, and the socket's flow control holds the rest back, so its messages arrive later, in order.
+        delay = rate.take()
+        if delay > 0:
+            now = loop.time()
+            throttled_since = now if throttled_since is None else throttled_since
+            if now + delay - throttled_since >= limits.throttle_close_s:
+                return CloseCode.TOO_MANY_MESSAGES
+            await asyncio.sleep(delay)
+        else:
+            throttled_since = None
         hub.fanout.publish(member.room, member.username, text)
         hub.rooms.relayed()
 

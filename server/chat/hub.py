@@ -17,6 +17,7 @@ from server.config.settings import Settings
 class ChatLimits:
     max_message_bytes: int
     messages_per_second: float
+    throttle_close_s: float
     max_connections_per_room: int
     send_queue: int
 
@@ -41,6 +42,7 @@ def create_hub(settings: Settings, observer: ChatObserver | None = None) -> Chat
     limits = ChatLimits(
         max_message_bytes=settings.chat_max_message_bytes,
         messages_per_second=settings.chat_messages_per_second,
+        throttle_close_s=settings.chat_throttle_close_s,
         max_connections_per_room=settings.chat_max_connections_per_room,
         send_queue=settings.chat_send_queue,
     )

@@ -13,12 +13,16 @@ class CloseCode(IntEnum):
     UNSUPPORTED_DATA = 1003  # a binary frame: messages are text
     MESSAGE_TOO_BIG = 1009  # a message over CHAT_MAX_MESSAGE_BYTES
     ROOM_FULL = 4001  # the room holds CHAT_MAX_CONNECTIONS_PER_ROOM connections in this process
-    TOO_MANY_MESSAGES = 4002  # more than CHAT_MESSAGES_PER_SECOND sustained
+    TOO_MANY_MESSAGES = 4002  # slowed to CHAT_MESSAGES_PER_SECOND for CHAT_THROTTLE_CLOSE_S on end
     TOO_SLOW = 4003  # the client read too slowly: CHAT_SEND_QUEUE messages waited for it
 
 
 class RateLimit:
-    """A token bucket: `per_second` messages sustained, bursts up to one second's worth (at least one)."""
+    """A token bucket: `per_second` messages sustained, bursts up to one second's worth (at least one).
+
+    A message over the rate is not refused: it waits for its token. The bucket goes into debt for it, so
+    that messages that arrive faster than the rate are spaced out at the rate, in order.
+    """
 
     def __init__(self, per_second: float) -> None:
         self._rate = per_second
@@ -26,20 +30,18 @@ class RateLimit:
         self._tokens = self._burst
         self._last = time.monotonic()
 
-    def allow(self) -> bool:
+    def take(self) -> float:
+        """Spend a token: 0 when one was there, else the seconds until it is (the caller waits them)."""
         now = time.monotonic()
-        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate) - 1
         self._last = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
+        return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
 
 
 REASONS = {
     CloseCode.UNSUPPORTED_DATA: "binary frames are not accepted: send text",
     CloseCode.MESSAGE_TOO_BIG: "message too big",
     CloseCode.ROOM_FULL: "room full",
-    CloseCode.TOO_MANY_MESSAGES: "too many messages per second",
+    CloseCode.TOO_MANY_MESSAGES: "too many messages per second, for too long",
     CloseCode.TOO_SLOW: "too slow: messages for you piled up unread",
 }

@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     # Chat limits (openapi/asyncapi.yaml documents the close code of each). A NOTIFY payload carries up to
     # 5,904 bytes of text (server.chat.postgres.MAX_TEXT_BYTES), which caps the message size.
     chat_max_message_bytes: Annotated[int, Field(ge=1, le=5900)] = 4096
+    # A client sending faster is slowed to this rate; one slowed for chat_throttle_close_s on end is closed.
     chat_messages_per_second: Annotated[float, Field(gt=0)] = 20
+    chat_throttle_close_s: Annotated[float, Field(gt=0)] = 60.0
     # Per room and per process: a room served by N processes holds up to N times this many.
     chat_max_connections_per_room: Annotated[int, Field(ge=1)] = 100
     # Messages waiting for one client; a client this far behind is dropped so the room never waits.

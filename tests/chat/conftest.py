@@ -44,8 +44,11 @@ def chat_processes(
 TIGHT_LIMITS = {
     "CHAT_MAX_MESSAGE_BYTES": "64",
     "CHAT_MESSAGES_PER_SECOND": "5",
+    "CHAT_THROTTLE_CLOSE_S": "2",
     "CHAT_MAX_CONNECTIONS_PER_ROOM": "2",
 }
+# A rate a burst of 200 outruns for a few seconds, well within the default throttle time.
+BURST_RATE = {"CHAT_MESSAGES_PER_SECOND": "50"}
 # A short send queue, and no rate limit: a sender can outrun a client that stopped reading.
 SHORT_QUEUE = {"CHAT_MESSAGES_PER_SECOND": "1000000", "CHAT_SEND_QUEUE": "64"}
 
@@ -58,6 +61,16 @@ def limited_server(
     url = empty_database("sqlite", "chat_limits")
     log = tmp_path_factory.mktemp("chat-limits") / "server.log"
     with ServerProcess(url, env=TIGHT_LIMITS, log_path=log) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def burst_server(
+    empty_database: Callable[[str, str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    url = empty_database("sqlite", "chat_burst")
+    log = tmp_path_factory.mktemp("chat-burst") / "server.log"
+    with ServerProcess(url, env=BURST_RATE, log_path=log) as server:
         yield server
 
 

@@ -97,10 +97,29 @@ async def test_a_message_at_the_size_limit_is_relayed(limited_server: ServerProc
         assert frame.endswith(" :: " + "é" * 32)
 
 
-async def test_more_messages_per_second_than_allowed_closes_with_4002(limited_server: ServerProcess) -> None:
+async def test_a_burst_over_the_rate_reaches_every_member_whole_and_in_order(
+    burst_server: ServerProcess,
+) -> None:
+    name = room()
+    async with join(burst_server.base_url, name) as sender, join(burst_server.base_url, name) as receiver:
+        sent = [f"burst {n}" for n in range(200)]
+        for text in sent:
+            await sender.send(text)
+        # 50 a second after the first second's 50: about 4 s.
+        frames = await receive(receiver, len(sent), within_s=30)
+        assert [frame.split(" :: ", 1)[1] for frame in frames] == sent
+        await sender.send("still here")
+        [after] = await receive(receiver, 1)
+        assert after.endswith(" :: still here")
+
+
+async def test_a_sender_slowed_down_for_the_throttle_time_on_end_closes_with_4002(
+    limited_server: ServerProcess,
+) -> None:
     async with join(limited_server.base_url, room()) as client:
-        for n in range(10):
-            await client.send(f"burst {n}")
+        # 60 messages at 5 a second would take 11 s: the 2 s throttle time ends it first.
+        for n in range(60):
+            await client.send(f"flood {n}")
         assert await close_code(client) == 4002
 
 

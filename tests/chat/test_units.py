@@ -33,13 +33,17 @@ async def test_a_crowded_room_gets_longer_names_rather_than_none() -> None:
     assert len(name) <= MAX_USERNAME_LENGTH
 
 
-def test_the_rate_limit_allows_a_burst_of_one_second_then_refuses() -> None:
+def test_the_rate_limit_passes_a_burst_of_one_second_then_spaces_messages_at_the_rate() -> None:
     limit = RateLimit(5)
-    assert [limit.allow() for _ in range(6)] == [True] * 5 + [False]
+    waits = [limit.take() for _ in range(7)]
+    assert waits[:5] == [0.0] * 5
+    # The sixth waits a fifth of a second, the seventh two: each token is owed in turn.
+    assert waits[5] == pytest.approx(0.2, abs=0.01)
+    assert waits[6] == pytest.approx(0.4, abs=0.01)
 
 
-def test_a_rate_under_one_per_second_still_allows_a_first_message() -> None:
-    assert RateLimit(0.5).allow()
+def test_a_rate_under_one_per_second_still_passes_a_first_message() -> None:
+    assert RateLimit(0.5).take() == 0.0
 
 
 def test_the_largest_message_allowed_fits_a_notify_payload() -> None:
