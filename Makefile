@@ -31,19 +31,20 @@ $(NODE_STAMP): package.json package-lock.json scripts/install_node_tools.sh
 
 install: $(STAMP) $(NODE_STAMP)
 
-# checkov (constraints-tools.txt, every version exact); `make test` installs it, `make test-fast` leaves its
-# tests out (they are marked slow).
+lock: install
+	$(PY) -m pip install --quiet --upgrade -e '.[dev]' -e ./generated_client
+	{ head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new
+	mv constraints.new constraints.txt
+
+# checkov (constraints-tools.txt, every version exact), in an environment of its own: not the project's, so
+# not installed by scripts/install.sh (which keeps the image and the tests on the same lock). `make test`
+# installs it; `make test-fast` leaves its tests out (they are marked slow).
 $(TOOLS_STAMP): constraints-tools.txt
 	$(PYTHON) -m venv $(TOOLS_VENV)
 	$(TOOLS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r constraints-tools.txt
 	touch $(TOOLS_STAMP)
 
 tools: $(TOOLS_STAMP)
-
-lock: install
-	$(PY) -m pip install --quiet --upgrade -e '.[dev]' -e ./generated_client
-	{ head -2 constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^-e'; } > constraints.new
-	mv constraints.new constraints.txt
 
 run: install
 	$(PY) -m scripts.run_with_load_client
