@@ -49,7 +49,14 @@ async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
         await websocket.send_denial_response(problem(400, ROOM_NAME_RULE))
         return
     username = await _claim_username(hub, room) if not hub.rooms.is_full(room) else None
-    if username is None:
+    # The room's seats count its connections in every process (PostgreSQL), where the room's members
+    # here count this process's only.
+    seat = (
+        None if username is None else await hub.fanout.claim_seat(room, hub.limits.max_connections_per_room)
+    )
+    if username is not None and seat is None:
+        await hub.fanout.release_name(room, username)
+    if username is None or seat is None:
         await websocket.accept()
         await _close(websocket, CloseCode.ROOM_FULL)
         return
@@ -65,6 +72,7 @@ async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
     finally:
         hub.rooms.leave(member)
         await hub.fanout.release_name(room, username)
+        await hub.fanout.release_seat(room, seat)
     if code is not None:
         await _close(websocket, code)
 

@@ -34,6 +34,13 @@ class Fanout(abc.ABC):
     @abc.abstractmethod
     async def release_name(self, room: str, username: str) -> None: ...
 
+    @abc.abstractmethod
+    async def claim_seat(self, room: str, seats: int) -> int | None:
+        """One of the room's `seats` across every process, or None when all are taken."""
+
+    @abc.abstractmethod
+    async def release_seat(self, room: str, seat: int) -> None: ...
+
 
 class InProcessFanout(Fanout):
     """One process serves every room: delivery is a function call and the room's own names are all."""
@@ -55,4 +62,11 @@ class InProcessFanout(Fanout):
         return True
 
     async def release_name(self, room: str, username: str) -> None:
+        pass
+
+    async def claim_seat(self, room: str, seats: int) -> int | None:
+        # The process's own count of the room's members (Rooms.is_full) is the whole count.
+        return 0
+
+    async def release_seat(self, room: str, seat: int) -> None:
         pass

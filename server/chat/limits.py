@@ -12,7 +12,7 @@ class CloseCode(IntEnum):
     SERVICE_RESTART = 1012  # sent by uvicorn when the server shuts down
     UNSUPPORTED_DATA = 1003  # a binary frame: messages are text
     MESSAGE_TOO_BIG = 1009  # a message over CHAT_MAX_MESSAGE_BYTES
-    ROOM_FULL = 4001  # the room holds CHAT_MAX_CONNECTIONS_PER_ROOM connections in this process
+    ROOM_FULL = 4001  # the room holds CHAT_MAX_CONNECTIONS_PER_ROOM connections, across processes
     TOO_MANY_MESSAGES = 4002  # slowed to CHAT_MESSAGES_PER_SECOND for CHAT_THROTTLE_CLOSE_S on end
     TOO_SLOW = 4003  # the client read too slowly: CHAT_SEND_QUEUE messages waited for it
 

@@ -61,6 +61,21 @@ ADVISORY_NAMESPACE = 0x636861  # "cha"
 PUBLISH = f"SELECT pg_notify('{CHANNEL}', payload) FROM unnest(%s::text[]) AS payload"
 CLAIM = "SELECT pg_try_advisory_lock(%s, %s)"
 RELEASE = "SELECT pg_advisory_unlock(%s, %s)"
+# A room's CHAT_MAX_CONNECTIONS_PER_ROOM seats are advisory locks too (namespace, hash of room and seat),
+# held by the publishing connection of the process whose client sits in one, so that every process counts
+# the same room. The first free seat in one round trip: the executor stops at LIMIT 1, so only the seat it
+# returns is locked. A session may take an advisory lock it holds again, so the seats this process holds
+# are left out first (OFFSET 0 keeps the planner from moving the lock call ahead of that filter).
+SEAT_NAMESPACE = 0x736561  # "sea"
+CLAIM_SEAT = (
+    "SELECT seat FROM (SELECT seat FROM generate_series(0, %(seats)s - 1) AS seat "
+    "WHERE seat <> ALL(%(held)s::int[]) OFFSET 0) AS free "
+    f"WHERE pg_try_advisory_lock({SEAT_NAMESPACE}, hashtext(%(room)s || '/' || seat)) LIMIT 1"
+)
+# A seat taken while the database was away: not a lock, and not given back.
+UNCOUNTED_SEAT = -1
+RECLAIM_SEAT = f"SELECT pg_try_advisory_lock({SEAT_NAMESPACE}, hashtext(%(room)s || '/' || %(seat)s))"
+RELEASE_SEAT = f"SELECT pg_advisory_unlock({SEAT_NAMESPACE}, hashtext(%(room)s || '/' || %(seat)s))"
 
 
 def name_key(room: str, username: str) -> int:
@@ -77,6 +92,8 @@ class PostgresFanout(Fanout):
         self._wake = asyncio.Event()
         self._publisher: Connection | None = None
         self._claims: set[tuple[str, str]] = set()
+        # The seats this process's clients hold, claimed again when the publishing connection is back.
+        self._seats: set[tuple[str, int]] = set()
         self._deliver: Deliver | None = None
         self._tasks: list[asyncio.Task[None]] = []
         # Set while the listener is listening: tests and readiness can wait for it.
@@ -135,6 +152,32 @@ class PostgresFanout(Fanout):
             with contextlib.suppress(psycopg.Error):
                 await connection.execute(RELEASE, (ADVISORY_NAMESPACE, name_key(room, username)))
 
+    async def claim_seat(self, room: str, seats: int) -> int | None:
+        connection = self._publisher
+        if connection is None:
+            # Without the database the room is counted in this process only (Rooms.is_full).
+            return UNCOUNTED_SEAT
+        held = [seat for seat_room, seat in self._seats if seat_room == room]
+        try:
+            cursor = await connection.execute(CLAIM_SEAT, {"room": room, "seats": seats, "held": held})
+            row = await cursor.fetchone()
+        except psycopg.Error as error:
+            logger.warning("chat: cannot claim a seat (%s); the room is counted in this process only", error)
+            return UNCOUNTED_SEAT
+        if row is None:
+            return None
+        self._seats.add((room, int(row[0])))
+        return int(row[0])
+
+    async def release_seat(self, room: str, seat: int) -> None:
+        if seat == UNCOUNTED_SEAT:
+            return
+        self._seats.discard((room, seat))
+        connection = self._publisher
+        if connection is not None:
+            with contextlib.suppress(psycopg.Error):
+                await connection.execute(RELEASE_SEAT, {"room": room, "seat": seat})
+
     def _receive(self, payload: str) -> None:
         try:
             origin, _sequence, room, sender, encoded = payload.split(" ", 4)
@@ -159,6 +202,8 @@ class PostgresFanout(Fanout):
     async def _publish(self, connection: Connection) -> None:
         for room, username in list(self._claims):
             await connection.execute(CLAIM, (ADVISORY_NAMESPACE, name_key(room, username)))
+        for room, seat in list(self._seats):
+            await connection.execute(RECLAIM_SEAT, {"room": room, "seat": seat})
         self._publisher = connection
         self._publishing.set()
         try:

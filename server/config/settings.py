@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     # A client sending faster is slowed to this rate; one slowed for chat_throttle_close_s on end is closed.
     chat_messages_per_second: Annotated[float, Field(gt=0)] = 20
     chat_throttle_close_s: Annotated[float, Field(gt=0)] = 60.0
-    # Per room and per process: a room served by N processes holds up to N times this many.
+    # Per room, counted across every server process on PostgreSQL (advisory-lock seats, server.chat.postgres).
     chat_max_connections_per_room: Annotated[int, Field(ge=1)] = 100
     # Messages waiting for one client; a client this far behind is dropped so the room never waits.
     chat_send_queue: Annotated[int, Field(ge=1)] = 256

@@ -40,6 +40,24 @@ def chat_processes(
         yield ChatProcesses(first, second, url)
 
 
+# A room of three, served by two processes.
+SMALL_ROOMS = {**LOOSE_LIMITS, "CHAT_MAX_CONNECTIONS_PER_ROOM": "3"}
+
+
+@pytest.fixture(scope="session")
+def small_room_processes(
+    empty_database: Callable[[str, str], str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ChatProcesses]:
+    url = empty_database("postgresql", "chat_small_rooms")
+    migrations.upgrade(url)
+    logs = tmp_path_factory.mktemp("chat-small-rooms")
+    with (
+        ServerProcess(url, env=SMALL_ROOMS, log_path=logs / "first.log") as first,
+        ServerProcess(url, env=SMALL_ROOMS, log_path=logs / "second.log") as second,
+    ):
+        yield ChatProcesses(first, second, url)
+
+
 # Small enough that a test reaches each limit in a few frames.
 TIGHT_LIMITS = {
     "CHAT_MAX_MESSAGE_BYTES": "64",

@@ -7,13 +7,14 @@ would be; clients connect to one or the other.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 
 import psycopg
 import pytest
 
 from server.chat.postgres import ADVISORY_NAMESPACE, CHANNEL, name_key
-from tests.utils.chat import ChatProcesses, join, nothing_arrives, receive
+from tests.utils.chat import ChatProcesses, close_code, join, nothing_arrives, receive
 
 pytestmark = pytest.mark.slow
 
@@ -119,3 +120,25 @@ async def test_a_foreign_notification_on_the_channel_is_ignored(chat_processes: 
                 await intruder.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
         await sender.send("still here")
         assert [f.split(" :: ", 1)[1] for f in await receive(receiver, 1)] == ["still here"]
+
+
+async def test_the_room_limit_counts_connections_in_every_process(
+    small_room_processes: ChatProcesses,
+) -> None:
+    first, second = small_room_processes.first.base_url, small_room_processes.second.base_url
+    name = f"small-{uuid.uuid4().hex[:8]}"
+    async with contextlib.AsyncExitStack() as stack:
+        admitted = [await stack.enter_async_context(join(url, name)) for url in (first, second, first)]
+        refused = [await stack.enter_async_context(join(url, name)) for url in (second, first)]
+        assert [await close_code(client, within_s=5) for client in refused] == [4001, 4001]
+        await admitted[0].send("three of us")
+        for client in admitted[1:]:
+            [frame] = await receive(client, 1)
+            assert frame.endswith(" :: three of us")
+        # A seat given back in one process is free in the other.
+        await admitted[1].close()
+        await asyncio.sleep(0.5)
+        newcomer = await stack.enter_async_context(join(first, name))
+        await admitted[0].send("welcome")
+        [frame] = await receive(newcomer, 1)
+        assert frame.endswith(" :: welcome")
