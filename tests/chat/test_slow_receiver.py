@@ -42,5 +42,8 @@ async def test_a_client_that_stops_reading_does_not_delay_the_others(
                 await sender.send(text)
             for frames in await asyncio.gather(*(receive(r, ROUND, ROUND_TIMEOUT_S) for r in (r1, r2))):
                 assert [frame.split(" :: ", 1)[1] for frame in frames] == texts
-        # Only now does the stalled client read: what was in flight for it, then its close.
-        assert await close_code(stalled, ROUND_TIMEOUT_S) == 4003
+        # Only now does the stalled client read: what was in flight for it, then its end. The close frame
+        # is best effort (openapi/asyncapi.yaml, 4003): the server waits CLOSE_TIMEOUT_S for a client that
+        # reads nothing to take it, and on a busy machine the connection then just ended without it (seen
+        # in a full run beside other work). Either way it ended: a server that kept it would time out here.
+        assert await close_code(stalled, ROUND_TIMEOUT_S) in (4003, None)
