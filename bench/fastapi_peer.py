@@ -10,7 +10,6 @@ frameworks. Run it with `python -m bench.fastapi_peer --port N --pool-size N` an
 from __future__ import annotations
 
 import argparse
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
@@ -21,8 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Path, Request
 from psycopg_pool import AsyncConnectionPool
 from pydantic import BaseModel, Field, TypeAdapter
 
-from bench.yardstick import DELETE_ONE, INSERT_BATCH, SELECT_OLDEST, SELECT_ONE, UUID_LENGTH
-from server.config.runtime import tune_garbage_collector
+from bench.yardstick import DELETE_ONE, INSERT_BATCH, SELECT_OLDEST, SELECT_ONE, UUID_LENGTH, open_pool
 
 # The contract's key: a uuid in its 8-4-4-4-12 form, or a count from 0 to 10000.
 KEY_PATTERN = (
@@ -56,18 +54,9 @@ Pool = Annotated[AsyncConnectionPool, Depends(get_pool)]
 def create_app(pool_size: int) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        tune_garbage_collector()
-        pool = AsyncConnectionPool(
-            os.environ["DATABASE_URL"],
-            min_size=pool_size,
-            max_size=pool_size,
-            kwargs={"autocommit": True},
-            open=False,
-        )
-        await pool.open()
-        app.state.pool = pool
-        yield
-        await pool.close()
+        async with open_pool(pool_size) as pool:
+            app.state.pool = pool
+            yield
 
     app = FastAPI(lifespan=lifespan)
 

@@ -86,22 +86,31 @@ async def health(_request: Request) -> Response:
     return Response(b"ok")
 
 
+@asynccontextmanager
+async def open_pool(pool_size: int) -> AsyncIterator[AsyncConnectionPool]:
+    """A fixed pool on DATABASE_URL, with the worker's start-up tuning: the peers' shared start-up."""
+    # The service freezes start-up objects and raises the first GC threshold: so do its peers.
+    tune_garbage_collector()
+    pool = AsyncConnectionPool(
+        os.environ["DATABASE_URL"],
+        min_size=pool_size,
+        max_size=pool_size,
+        kwargs={"autocommit": True},
+        open=False,
+    )
+    await pool.open()
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
 def _lifespan(pool_size: int) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        # The service freezes start-up objects and raises the first GC threshold: so does its yardstick.
-        tune_garbage_collector()
-        pool = AsyncConnectionPool(
-            os.environ["DATABASE_URL"],
-            min_size=pool_size,
-            max_size=pool_size,
-            kwargs={"autocommit": True},
-            open=False,
-        )
-        await pool.open()
-        app.state.pool = pool
-        yield
-        await pool.close()
+        async with open_pool(pool_size) as pool:
+            app.state.pool = pool
+            yield
 
     return lifespan
 

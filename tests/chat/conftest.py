@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser
@@ -25,19 +27,24 @@ def chat_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> 
         yield server
 
 
+@contextmanager
+def _two_processes(url: str, env: dict[str, str], logs: Path) -> Iterator[ChatProcesses]:
+    """Two server processes on one PostgreSQL database, as two replicas behind a proxy would be."""
+    migrations.upgrade(url)
+    with (
+        ServerProcess(url, env=env, log_path=logs / "first.log") as first,
+        ServerProcess(url, env=env, log_path=logs / "second.log") as second,
+    ):
+        yield ChatProcesses(first, second, url)
+
+
 @pytest.fixture(scope="session")
 def chat_processes(
     empty_database: Callable[[str, str], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ChatProcesses]:
-    """Two server processes on one PostgreSQL database, as two replicas behind a proxy would be."""
     url = empty_database("postgresql", "chat_processes")
-    migrations.upgrade(url)
-    logs = tmp_path_factory.mktemp("chat-processes")
-    with (
-        ServerProcess(url, env=LOOSE_LIMITS, log_path=logs / "first.log") as first,
-        ServerProcess(url, env=LOOSE_LIMITS, log_path=logs / "second.log") as second,
-    ):
-        yield ChatProcesses(first, second, url)
+    with _two_processes(url, LOOSE_LIMITS, tmp_path_factory.mktemp("chat-processes")) as processes:
+        yield processes
 
 
 # A room of three, served by two processes.
@@ -49,13 +56,8 @@ def small_room_processes(
     empty_database: Callable[[str, str], str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ChatProcesses]:
     url = empty_database("postgresql", "chat_small_rooms")
-    migrations.upgrade(url)
-    logs = tmp_path_factory.mktemp("chat-small-rooms")
-    with (
-        ServerProcess(url, env=SMALL_ROOMS, log_path=logs / "first.log") as first,
-        ServerProcess(url, env=SMALL_ROOMS, log_path=logs / "second.log") as second,
-    ):
-        yield ChatProcesses(first, second, url)
+    with _two_processes(url, SMALL_ROOMS, tmp_path_factory.mktemp("chat-small-rooms")) as processes:
+        yield processes
 
 
 # Small enough that a test reaches each limit in a few frames.
