@@ -13,17 +13,18 @@ from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 
-_TICKS = os.sysconf("SC_CLK_TCK")
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def _busy_seconds() -> float:
     """CPU time the whole machine spent busy since boot, over all cores (/proc/stat's first line)."""
     fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields[:8]
-    return (user + nice + system + irq + softirq + steal) / _TICKS
+    return (user + nice + system + irq + softirq + steal) / TICKS
 
 
-def _stat(pid: int) -> list[str] | None:
+def stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/PID/stat after the command name (utime is [11]), or None if it is gone."""
     with suppress(OSError):
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return None
@@ -32,7 +33,7 @@ def _stat(pid: int) -> list[str] | None:
 def _parents() -> dict[int, int]:
     parents = {}
     for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (fields := _stat(int(entry.name))):
+        if entry.name.isdigit() and (fields := stat_fields(int(entry.name))):
             parents[int(entry.name)] = int(fields[1])
     return parents
 
@@ -50,9 +51,9 @@ def _cpu_seconds(pids: Iterable[int]) -> float:
     """CPU the processes used, their reaped children's included (utime, stime, cutime, cstime)."""
     total = 0
     for pid in pids:
-        if fields := _stat(pid):
+        if fields := stat_fields(pid):
             total += sum(int(value) for value in fields[11:15])
-    return total / _TICKS
+    return total / TICKS
 
 
 class ForeignLoad:

@@ -7,10 +7,11 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
+from bench.machine import TICKS, stat_fields
 from devtools.ports import free_port
 from devtools.processes import answers_ok
 from devtools.server import STARTUP_TIMEOUT_S, ServerProcess
@@ -104,12 +105,11 @@ def under_granian(target: str, url: str, log: Path, *, factory: bool = False, **
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU a process and its workers have used, from /proc (their stat lines)."""
-    total = 0.0
+    total = 0
     for process in (pid, *_children(pid)):
-        with suppress(OSError):
-            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+        if fields := stat_fields(process):
+            total += int(fields[11]) + int(fields[12])
+    return total / TICKS
 
 
 def _children(pid: int) -> list[int]:
