@@ -10,8 +10,11 @@ A break is what makes a request an existing client sends fail, or a response it 
 operation, parameter, request body, property, media type or success response removed; a parameter or
 property newly required; a request schema narrowed (type, enum value removed, bounds, pattern, format); a
 response schema widened (type, enum value added, nullable) or losing a property clients always got; an
-operation that needs credentials where it needed none. The server is strict (`strict_validation`,
-`additionalProperties: false`): a client still sending a removed parameter or property is refused.
+operation that needs credentials where it needed none. Both contracts are compared as a server with
+default settings serves them (`open_contract`): credentials are the operator's choice (API_TOKENS), and a
+server given none serves the contract without its security requirement. The server is strict
+(`strict_validation`, `additionalProperties: false`): a client still sending a removed parameter or
+property is refused.
 
 `--base FILE` compares with a file instead of the release, for trying out a change.
 
@@ -36,7 +39,7 @@ from typing import Any, Literal, NamedTuple
 import yaml
 
 from server.config.paths import PROJECT_ROOT, SPEC_PATH
-from server.contract.spec import HTTP_METHODS, Contract
+from server.contract.spec import HTTP_METHODS, Contract, open_contract
 
 Direction = Literal["request", "response"]
 Node = Mapping[str, Any]
@@ -331,7 +334,7 @@ def released_contract(repo: Path = PROJECT_ROOT, spec: Path = SPEC_PATH) -> Rele
 
 def check(release: Release, current: Contract) -> tuple[bool, list[str]]:
     """Whether `current` may land beside `release`, and the lines that say why."""
-    breaks = breaking_changes(release.contract, current)
+    breaks = breaking_changes(open_contract(release.contract), open_contract(current))
     released, now = major(release.contract), major(current)
     if now < released:
         return False, [f"info.version's major went back from {released} to {now}"]

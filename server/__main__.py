@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from server.config.database_url import UnsupportedDatabaseUrl, database_target
 from server.config.log_config import log_config
 from server.config.settings import LogLevel, Settings, SettingsError
+from server.config.tokens import api_tokens
 from server.db import migrations
 from server.observability.metrics_directory import prepare_metrics_directory
 
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
                 HOST=args.host, PORT=str(args.port), WORKERS=str(args.workers), LOG_LEVEL=args.log_level
             )
         settings = Settings.from_env()
+        # Read here to refuse a bad token or file before any worker starts; each worker reads them again.
+        api_tokens(settings)
     except SettingsError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -21,13 +21,16 @@ from server.chat.hub import ChatHub, create_hub
 from server.config.paths import SPEC_PATH
 from server.config.runtime import tune_garbage_collector
 from server.config.settings import Settings
+from server.config.tokens import api_tokens
 from server.contract.docs import DocsMiddleware
 from server.contract.operations import OperationLayer
 from server.contract.routing import Router, declared_paths
-from server.contract.spec import Contract, load_contract
+from server.contract.security import BearerSecurity
+from server.contract.spec import Contract, load_contract, open_contract
 from server.contract.validation import JsonBodyValidator, NamedParameterValidator
 from server.db.connect import open_database
 from server.handlers import context
+from server.http.bearer import BearerTokens
 from server.http.limits import RequestLimits
 from server.http.problems import ProblemMiddleware
 from server.observability import exposition, metrics
@@ -37,7 +40,9 @@ from server.observability.middleware import MetricsMiddleware
 Lifespan = Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]
 
 
-def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[Callable[..., ASGIApp]]:
+def _middlewares(
+    settings: Settings, chat: ChatHub, contract: Contract, tokens: BearerTokens | None
+) -> list[Callable[..., ASGIApp]]:
     """Connexion's default stack less what this service does not use, with our layers in place of some.
 
     The order, outermost first, and why; a layer added later goes where its reason puts it:
@@ -51,13 +56,15 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
     - RequestLimits: a body too large or too slow is refused before anything reads it.
     - DocsMiddleware: /ui and /openapi.json, kept off the API's hot path.
     - Router: the operation the contract maps the request to, or none.
-    - (security, when operations declare it: after the router, which says which operation's schemes apply)
+    - BearerSecurity, when the server has tokens: after the router, which says which operation the
+      request is for and so whether it needs one; before anything reads the body or validates it, so that
+      a client without a token learns nothing of the contract but that it needs one. It takes the place
+      of Connexion's SecurityMiddleware (server/contract/security.py says why).
     - ResponseValidationMiddleware, in tests and wherever VALIDATE_RESPONSES asks: it buffers and
       re-validates every body.
     - LifespanMiddleware, OperationLayer (ours: validates and answers every operation, in place of
       Connexion's RequestValidationMiddleware and its per-request decoration, server/contract/operations.py),
       then ContextMiddleware for anything routing matched to no operation.
-    No operation declares security yet, so Connexion's SecurityMiddleware is left out: it only costs time.
     """
     limits = partial(
         RequestLimits,
@@ -76,6 +83,8 @@ def _middlewares(settings: Settings, chat: ChatHub, contract: Contract) -> list[
         DocsMiddleware,
         partial(Router, declared=declared_paths(contract)),
     ]
+    if tokens is not None:
+        stack.append(partial(BearerSecurity, tokens=tokens))
     if settings.validate_responses:
         stack.append(ResponseValidationMiddleware)
     stack += [LifespanMiddleware, OperationLayer, ContextMiddleware]
@@ -106,15 +115,19 @@ def _lifespan(settings: Settings, chat: ChatHub) -> Lifespan:
 
 
 def create_app(settings: Settings) -> AsyncApp:
+    configured = api_tokens(settings)
+    tokens = BearerTokens(configured) if configured else None
     chat = create_hub(settings, metrics.ChatMetrics())
+    # As written when the server has tokens; without, open (server.contract.spec.open_contract).
+    contract = load_contract(SPEC_PATH)
+    served = dict(contract) if tokens is not None else open_contract(contract)
     app = AsyncApp(
         __name__,
         lifespan=_lifespan(settings, chat),
-        # The router reads the contract from a parse of its own; Connexion reads its own.
-        middlewares=_middlewares(settings, chat, load_contract(SPEC_PATH)),
+        middlewares=_middlewares(settings, chat, served, tokens),
     )
     app.add_api(
-        SPEC_PATH,
+        served,
         validate_responses=settings.validate_responses,
         strict_validation=True,
         validator_map={

@@ -15,6 +15,7 @@ from server.config.database_url import database_target
 from server.db import migrations
 from tests.utils.app import app_client
 from tests.utils.database import empty_tables
+from tests.utils.tokens import API_TOKEN, OTHER_TOKEN
 
 BACKENDS = ["sqlite", "postgresql"]
 # Durability buys nothing in a throwaway test cluster and costs an fsync per commit.
@@ -105,3 +106,17 @@ def _live_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) ->
 def live_server(_live_server: ServerProcess, database_url: str) -> ServerProcess:
     """`python -m server` as a real process over real sockets, on an emptied database."""
     return _live_server
+
+
+@pytest.fixture(scope="session")
+def _secured_server(migrated_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    log = tmp_path_factory.mktemp("secured") / "server.log"
+    env = {"VALIDATE_RESPONSES": "true", "API_TOKENS": f"{OTHER_TOKEN},{API_TOKEN}"}
+    with ServerProcess(migrated_url, env=env, log_path=log) as server:
+        yield server
+
+
+@pytest.fixture
+def secured_server(_secured_server: ServerProcess, database_url: str) -> ServerProcess:
+    """A live server given two tokens (API_TOKENS), API_TOKEN one of them, on an emptied database."""
+    return _secured_server

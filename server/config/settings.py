@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     metrics: bool = True
     # Where the workers share their metrics, emptied at start; None: one under the temp dir per port.
     prometheus_multiproc_dir: Path | None = None
+    # Bearer tokens every protected operation and the chat require (comma-separated), or a file of them, one
+    # a line (a mounted secret); neither: the API is open (server.config.tokens, docs/configuration.md).
+    api_tokens: str | None = None
+    api_tokens_file: Path | None = None
     # Chat limits (openapi/asyncapi.yaml documents the close code of each). A NOTIFY payload carries up to
     # 5,904 bytes of text (server.chat.postgres.MAX_TEXT_BYTES), which caps the message size.
     chat_max_message_bytes: Annotated[int, Field(ge=1, le=5900)] = 4096
@@ -75,7 +79,9 @@ class Settings(BaseSettings):
     # Messages waiting for one client; a client this far behind is dropped so the room never waits.
     chat_send_queue: Annotated[int, Field(ge=1)] = 256
 
-    @field_validator("database_url", "prometheus_multiproc_dir", mode="before")
+    @field_validator(
+        "database_url", "prometheus_multiproc_dir", "api_tokens", "api_tokens_file", mode="before"
+    )
     @classmethod
     def _empty_means_default(cls, value: object) -> object:
         return None if value == "" else value

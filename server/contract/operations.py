@@ -11,8 +11,9 @@ the errors are theirs), the URI parser and the argument binding, and per request
 policy (server.http.media_types), parameter validation, body reading and validation, and the handler, with the
 body the validator parsed. It binds arguments the way Connexion's parameter decorator does for what the
 contract uses: path and query parameters (URI parsing by the operation's own URI parser class, defaults,
-nullable, arrays, Connexion's name sanitising) and a JSON body. Anything else (form bodies, security
-schemes, context injection, **kwargs handlers, sync handlers) is refused at start-up.
+nullable, arrays, Connexion's name sanitising) and a JSON body; the bearer scheme is checked before this
+layer (server.contract.security). Anything else (form bodies, other security schemes, context injection,
+**kwargs handlers, sync handlers) is refused at start-up.
 
 What it relies on in Connexion is listed in `CONNEXION_SHAPE` and checked when the app starts and by
 tests/contract/test_connexion_internals.py, so that an upgrade that changes them fails loudly.
@@ -34,6 +35,7 @@ from connexion.utils import inspect_function_arguments, is_null, is_nullable, ma
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from server.contract.security import requires_token
 from server.contract.validation import JsonBodyValidator, NamedParameterValidator
 from server.http.media_types import accepted_media_types, check_media_type
 
@@ -52,6 +54,7 @@ CONNEXION_SHAPE: Final[dict[str, tuple[str, ...]]] = {
         "body_definition",
         "request_body",
         "security",
+        "security_schemes",
         "uri_parser_class",
     ),
     "RoutedAPI": ("add_paths", "make_operation", "operations", "next_app", "base_path"),
@@ -149,8 +152,8 @@ class BoundOperation:
     ) -> None:
         check_connexion_shape("AbstractOperation", operation)
         self.operation_id: str = operation.operation_id
-        if operation.security:
-            raise TypeError(f"{self.operation_id}: security schemes are not checked by this layer")
+        # BearerSecurity, before this layer, checks the bearer scheme; any other scheme is refused here.
+        requires_token(operation)
         handler = operation.function
         unwrapped = inspect.unwrap(handler)
         if not inspect.iscoroutinefunction(unwrapped):

@@ -1,6 +1,8 @@
 """Schemathesis fuzzes every operation of the contract against a real server process, on both databases.
 
-Runs are bounded and derandomized so that CI sees the same cases each time; all checks are on.
+Runs are bounded and derandomized so that CI sees the same cases each time; all checks are on. The contract
+is fuzzed as each server serves it: open (no API_TOKENS, the default), and with its bearer requirement
+against a server given tokens, where the ignored_auth check also sends every case without the token.
 """
 
 from __future__ import annotations
@@ -14,26 +16,40 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import CheckFunction
 from schemathesis.core.transport import Response
+from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import use_after_free
 
 from devtools.server import ServerProcess
 from server.config.paths import SPEC_PATH
+from server.contract.spec import load_contract, open_contract
 from tests.utils.database import empty_tables
+from tests.utils.tokens import API_TOKEN
 
 # Each test starts server or client processes.
 pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 60
 
-schema = schemathesis.openapi.from_path(str(SPEC_PATH))
-schema.config.generation.update(
-    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-    max_examples=MAX_EXAMPLES,
-    deterministic=True,
-    # The contract's Text pattern refuses NUL, but Schemathesis's generator does not honour that
-    # pattern for NUL (hypothesis's from_regex does): a NUL it calls "valid" would be a false failure.
-    allow_x00=False,
-)
+# Fewer: the secured run adds what the token changes (the 401s), the rest the open run already covers.
+SECURED_MAX_EXAMPLES = 15
+
+
+def _schema(contract: dict[str, Any], max_examples: int) -> BaseSchema:
+    loaded = schemathesis.openapi.from_dict(contract)
+    loaded.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        max_examples=max_examples,
+        deterministic=True,
+        # The contract's Text pattern refuses NUL, but Schemathesis's generator does not honour that
+        # pattern for NUL (hypothesis's from_regex does): a NUL it calls "valid" would be a false failure.
+        allow_x00=False,
+    )
+    return loaded
+
+
+_CONTRACT = load_contract(SPEC_PATH)
+schema = _schema(open_contract(_CONTRACT), MAX_EXAMPLES)
+secured_schema = _schema(dict(_CONTRACT), SECURED_MAX_EXAMPLES)
 
 _session = requests.Session()
 
@@ -48,6 +64,21 @@ _session = requests.Session()
 )
 def test_operation_honours_the_contract(case: schemathesis.Case[Any], live_server: ServerProcess) -> None:
     case.call_and_validate(base_url=live_server.base_url, session=_session)
+
+
+@secured_schema.parametrize()
+@settings(
+    max_examples=SECURED_MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_operation_honours_the_secured_contract_with_a_token(
+    case: schemathesis.Case[Any], secured_server: ServerProcess
+) -> None:
+    headers = {"Authorization": f"Bearer {API_TOKEN}"}
+    case.call_and_validate(base_url=secured_server.base_url, session=_session, headers=headers)
 
 
 def test_stateful_sequences_follow_the_contract_links(live_server: ServerProcess, database_url: str) -> None:
