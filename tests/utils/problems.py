@@ -26,10 +26,10 @@ def assert_problem(response: httpx.Response, status: int, mentions: str | None =
     return problem
 
 
-def assert_still_serving(base_url: str) -> None:
-    """A normal request right after is answered, and within its usual time."""
+def assert_still_serving(base_url: str, headers: dict[str, str] | None = None) -> None:
+    """A normal request right after is answered, and within its usual time (`headers`: the token, if any)."""
     started = time.monotonic()
-    response = httpx.get(f"{base_url}/10", timeout=10)
+    response = httpx.get(f"{base_url}/10", timeout=10, headers=headers)
     elapsed = time.monotonic() - started
     assert response.status_code == 200, response.text
     assert elapsed < USUAL_ANSWER_S, f"a normal request took {elapsed:.2f} s"
