@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from loadclient.journal import Journal
 from loadclient.records import OLDEST_PER_ROUND, Claims, LoadShape, RecordBound, consume, produce
 from loadclient.shop import Pace, Shopper
 from loadclient.stats import RecordsStats, ShopStats
-from loadclient.transport import open_client
+from loadclient.transport import CredentialsRefused, open_client
 
 
 def _parse_args(argv: list[str]) -> argparse.Namespace:
@@ -28,6 +29,11 @@ def _parse_args(argv: list[str]) -> argparse.Namespace:
         help="records: insert and delete records (the default); shop: simulated shoppers",
     )
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("API_TOKEN") or None,
+        help="bearer token, for a server given API_TOKENS (default: $API_TOKEN; none: an open server)",
+    )
     parser.add_argument("--report-every", type=float, default=10.0, help="seconds between reports")
     parser.add_argument(
         "--duration", type=float, default=None, help="seconds to run (default: until stopped)"
@@ -81,7 +87,7 @@ def _stop_event(duration: float | None) -> asyncio.Event:
 async def run_shop(args: argparse.Namespace) -> ShopStats:
     stop = _stop_event(args.duration)
     stats, pace, catalogue = ShopStats(), Pace(args.rate), list[int]()
-    client = open_client(args.base_url, args.shoppers)
+    client = open_client(args.base_url, args.shoppers, args.token)
     async with client.get_async_httpx_client():
         await asyncio.gather(
             _report(stats, args.report_every, stop),
@@ -94,7 +100,7 @@ async def run(args: argparse.Namespace) -> RecordsStats:
     stop = _stop_event(args.duration)
     stats = RecordsStats()
     shape = LoadShape(args.batch_min, args.batch_max, args.text_length)
-    client = open_client(args.base_url, args.producers + args.consumers * OLDEST_PER_ROUND)
+    client = open_client(args.base_url, args.producers + args.consumers * OLDEST_PER_ROUND, args.token)
     journal = Journal(args.journal)
     claims = Claims()
     bound = RecordBound(args.max_records, stats)
@@ -114,9 +120,14 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
     # uvloop: the client shares two cores with the server, and the default loop's selector was a sixth
     # of its CPU under the bench's run.
-    stats: RecordsStats | ShopStats = (
-        uvloop.run(run_shop(args)) if args.scenario == "shop" else uvloop.run(run(args))
-    )
+    try:
+        stats: RecordsStats | ShopStats = (
+            uvloop.run(run_shop(args)) if args.scenario == "shop" else uvloop.run(run(args))
+        )
+    except CredentialsRefused as refused:
+        hint = "the token is wrong" if args.token else "pass --token or set API_TOKEN"
+        print(f"error: the server refused this client's credentials ({hint}): {refused}", file=sys.stderr)
+        return 2
     print(stats.summary_line(), flush=True)
     return 0
 

@@ -26,6 +26,13 @@ REQUEST_TIMEOUT_S = 10.0
 KEEP_ALIVE_S = 4.0
 
 
+class CredentialsRefused(Exception):
+    """The server answered 401: it needs a token (--token, API_TOKEN) this client lacks or has wrong.
+
+    Not an httpx error, so that no retry loop takes it for a passing failure: every request would fail alike.
+    """
+
+
 class LeanResponse:
     """What the generated client reads of an answer."""
 
@@ -60,8 +67,15 @@ class AiohttpRequester:
     Failures are raised as httpx's, which is what callers of the generated client expect.
     """
 
-    def __init__(self, base_url: str, max_connections: int, timeout_s: float = REQUEST_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        max_connections: int,
+        timeout_s: float = REQUEST_TIMEOUT_S,
+        token: str | None = None,
+    ) -> None:
         self._base_url = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}"} if token else None
         self._max_connections = max_connections
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: aiohttp.ClientSession | None = None
@@ -73,6 +87,7 @@ class AiohttpRequester:
             self._session = aiohttp.ClientSession(
                 connector=connector,
                 timeout=self._timeout,
+                headers=self._headers,
                 json_serialize=lambda value: orjson.dumps(value).decode(),
             )
         return self._session
@@ -96,6 +111,9 @@ class AiohttpRequester:
                 headers=headers,
             ) as response:
                 content = await response.read()
+                if response.status == 401:
+                    detail = orjson.loads(content).get("detail", "") if content else ""
+                    raise CredentialsRefused(f"{method} {url} answered 401: {detail}")
                 return LeanResponse(response.status, content, response.headers)
         except TimeoutError as error:
             raise httpx.TimeoutException(f"no answer within {self._timeout.total} s") from error
@@ -117,7 +135,10 @@ class AiohttpRequester:
         await self.aclose()
 
 
-def open_client(base_url: str, max_connections: int) -> Client:
-    """A generated `Client` whose async calls go straight to aiohttp; only async calls are made."""
-    requester = AiohttpRequester(base_url, max_connections)
+def open_client(base_url: str, max_connections: int, token: str | None = None) -> Client:
+    """A generated `Client` whose async calls go straight to aiohttp, each with the token if one is given.
+
+    The generated `AuthenticatedClient` would add the header through httpx, which this client bypasses.
+    """
+    requester = AiohttpRequester(base_url, max_connections, token=token)
     return Client(base_url=base_url).set_async_httpx_client(requester)  # type: ignore[arg-type]

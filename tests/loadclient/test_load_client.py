@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import subprocess
@@ -18,6 +19,7 @@ from devtools.ports import free_port
 from devtools.server import ServerProcess
 from server.config.database_url import database_target
 from server.config.paths import PROJECT_ROOT
+from tests.utils.tokens import API_TOKEN
 
 # Each test starts server or client processes.
 pytestmark = pytest.mark.slow
@@ -31,10 +33,11 @@ INTERVAL = re.compile(rf"^deleted (?P<interval_deleted>\d+) in [\d.]+s \| {TOTAL
 SUMMARY = re.compile(rf"^summary \| {TOTALS}$")
 
 
-def _load_client(base_url: str, *args: str) -> subprocess.Popen[str]:
+def _load_client(base_url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "loadclient", "--base-url", base_url, "--report-every", "1", *args],
         cwd=PROJECT_ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -152,3 +155,31 @@ def test_max_records_bounds_the_table_while_inserts_outrun_deletes(
     assert max(counts) > bound // 2, counts
     assert all(interval["live"] <= bound for interval in intervals)
     assert summary["inserted"] > bound, "producers kept inserting as the consumers made room"
+
+
+def test_with_a_token_it_runs_against_a_server_that_requires_one(
+    secured_server: ServerProcess, database_url: str
+) -> None:
+    client = _load_client(secured_server.base_url, "--duration", "3", "--token", API_TOKEN)
+    _, summary = _finish(client)
+    assert summary["inserted"] > 0 and summary["deleted"] > 0
+    assert summary["errors"] == 0
+
+
+def test_the_token_can_come_from_api_token(secured_server: ServerProcess, database_url: str) -> None:
+    client = _load_client(secured_server.base_url, "--duration", "2", env={"API_TOKEN": API_TOKEN})
+    _, summary = _finish(client)
+    assert summary["inserted"] > 0 and summary["errors"] == 0
+
+
+@pytest.mark.parametrize("token", [None, "a-token-the-server-was-never-given"], ids=["none", "wrong"])
+def test_refused_credentials_stop_it_at_once_with_one_line_and_exit_code_2(
+    secured_server: ServerProcess, token: str | None
+) -> None:
+    client = _load_client(secured_server.base_url, *(["--token", token] if token else []))
+    stdout, stderr = client.communicate(timeout=30)
+    assert client.returncode == 2
+    hint = "the token is wrong" if token else "pass --token or set API_TOKEN"
+    assert stderr.startswith(f"error: the server refused this client's credentials ({hint}): ")
+    assert stderr.count("\n") == 1
+    assert stdout == ""
