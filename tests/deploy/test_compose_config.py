@@ -9,6 +9,7 @@ are variables with defaults, which `.env.example` lists exactly.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,9 +21,11 @@ from tests.utils.compose import (
     COMPOSE_FILE,
     GRAFANA_PASSWORD_VARIABLE,
     TEST_GRAFANA_PASSWORD,
+    normalized_config,
     run_compose,
     variable_defaults,
 )
+from tests.utils.tokens import API_TOKEN, OTHER_TOKEN
 
 Services = dict[str, dict[str, Any]]
 ONE_SHOT = {"migrate"}
@@ -190,3 +193,25 @@ def test_env_example_lists_every_variable_at_its_default() -> None:
         if line and not line.startswith("#")
     )
     assert listed == variable_defaults()
+
+
+def test_by_default_the_api_is_open_and_the_load_client_sends_no_token(services: Services) -> None:
+    assert services["api"]["environment"]["API_TOKENS"] == ""
+    assert services["loadclient"]["environment"]["API_TOKEN"] == ""
+
+
+def test_api_tokens_in_env_secure_the_api_and_the_load_client_sends_that_token(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(f"{GRAFANA_PASSWORD_VARIABLE}=x\nAPI_TOKENS={API_TOKEN}\n")
+    services = normalized_config(env_file)["services"]
+    assert services["api"]["environment"]["API_TOKENS"] == API_TOKEN
+    assert services["loadclient"]["environment"]["API_TOKEN"] == API_TOKEN
+
+
+def test_with_several_tokens_the_load_client_sends_the_one_named_for_it(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    settings = f"API_TOKENS={OTHER_TOKEN},{API_TOKEN}\nLOADCLIENT_TOKEN={API_TOKEN}\n"
+    env_file.write_text(f"{GRAFANA_PASSWORD_VARIABLE}=x\n{settings}")
+    services = normalized_config(env_file)["services"]
+    assert services["api"]["environment"]["API_TOKENS"] == f"{OTHER_TOKEN},{API_TOKEN}"
+    assert services["loadclient"]["environment"]["API_TOKEN"] == API_TOKEN
