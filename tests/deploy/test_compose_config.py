@@ -29,6 +29,9 @@ from tests.utils.tokens import API_TOKEN, OTHER_TOKEN
 
 Services = dict[str, dict[str, Any]]
 ONE_SHOT = {"migrate"}
+# The collector's image is its binary alone: nothing in it can run a check (what depends on it waits for
+# it to start; Kubernetes probes its health_check extension from outside).
+NO_SHELL_IN_IMAGE = {"otel-collector"}
 SERVICE_IMAGE_USERS = {"migrate", "api", "loadclient"}
 
 
@@ -37,7 +40,9 @@ def test_the_file_follows_the_compose_specification_without_a_version_key() -> N
 
 
 def test_services_are_the_whole_system(services: Services) -> None:
-    assert set(services) == {"db", "migrate", "api", "proxy", "loadclient", "prometheus", "grafana"}
+    assert set(services) == {
+        *("db", "migrate", "api", "proxy", "loadclient", "prometheus", "grafana", "otel-collector", "jaeger")
+    }
 
 
 def test_each_service_starts_once_what_it_needs_is_ready(services: Services) -> None:
@@ -48,11 +53,13 @@ def test_each_service_starts_once_what_it_needs_is_ready(services: Services) -> 
     assert conditions == {
         "db": {},
         "migrate": {"db": "service_healthy"},
-        "api": {"migrate": "service_completed_successfully"},
+        "api": {"migrate": "service_completed_successfully", "otel-collector": "service_started"},
         "proxy": {"api": "service_healthy"},
         "loadclient": {"proxy": "service_healthy"},
         "prometheus": {"api": "service_healthy"},
-        "grafana": {"prometheus": "service_healthy"},
+        "grafana": {"prometheus": "service_healthy", "jaeger": "service_healthy"},
+        "jaeger": {},
+        "otel-collector": {"jaeger": "service_healthy"},
     }
 
 
@@ -62,7 +69,7 @@ def test_the_api_runs_two_replicas(services: Services) -> None:
 
 def test_every_long_running_service_has_a_healthcheck(services: Services) -> None:
     for name, service in services.items():
-        if name in ONE_SHOT:
+        if name in ONE_SHOT or name in NO_SHELL_IN_IMAGE:
             assert service["healthcheck"] == {"disable": True}, name
         else:
             assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL"), name
@@ -139,7 +146,7 @@ def test_the_load_client_runs_against_the_proxy(services: Services) -> None:
     assert base_url == f"http://proxy:{services['proxy']['environment']['NGINX_PORT']}"
 
 
-def test_only_the_proxy_prometheus_and_grafana_publish_ports_on_this_machine_by_default(
+def test_only_the_proxy_prometheus_grafana_and_jaeger_publish_ports_on_this_machine_by_default(
     services: Services,
 ) -> None:
     published = {
@@ -151,6 +158,7 @@ def test_only_the_proxy_prometheus_and_grafana_publish_ports_on_this_machine_by_
         "proxy": [("127.0.0.1", "8080")],
         "prometheus": [("127.0.0.1", "9090")],
         "grafana": [("127.0.0.1", "3000")],
+        "jaeger": [("127.0.0.1", "16686")],
     }
 
 
