@@ -1,8 +1,9 @@
-"""The app in-process on PostgreSQL, traced into the SDK's in-memory exporter."""
+"""The app in-process on PostgreSQL traced into the SDK's in-memory exporter; a server exporting over OTLP."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from opentelemetry.sdk.trace import TracerProvider
@@ -10,10 +11,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from starlette.testclient import TestClient
 
+from devtools.server import ServerProcess
 from server.app import create_app
 from server.config.settings import Settings
 from server.db import migrations
 from tests.utils.database import empty_tables
+from tests.utils.otlp import OtlpReceiver
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +47,32 @@ def traced_client(_traced_client: TestClient, traced_url: str, exporter: InMemor
     empty_tables(traced_url)
     exporter.clear()
     return _traced_client
+
+
+@pytest.fixture(scope="module")
+def otlp_receiver() -> Iterator[OtlpReceiver]:
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="module")
+def exporting_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("exporting") / "server.log"
+
+
+@pytest.fixture(scope="module")
+def exporting_server(
+    traced_url: str, otlp_receiver: OtlpReceiver, exporting_log: Path
+) -> Iterator[ServerProcess]:
+    """`python -m server` exporting to the receiver, as the OTEL_* variables of a deployment set it up."""
+    env = {
+        "OTEL_EXPORTER_OTLP_ENDPOINT": otlp_receiver.endpoint,
+        "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+        "OTEL_SERVICE_NAME": "records-shop-under-test",
+        # The batch leaves within 50 ms rather than the default 5 s.
+        "OTEL_BSP_SCHEDULE_DELAY": "50",
+        "LOG_FORMAT": "json",
+        "ACCESS_LOG": "true",
+    }
+    with ServerProcess(traced_url, env=env, log_path=exporting_log) as server:
+        yield server
