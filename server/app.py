@@ -14,6 +14,7 @@ from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.options import SwaggerUIOptions
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import ASGIApp
 
 from server.chat.endpoint import ChatRoutes
@@ -36,18 +37,25 @@ from server.http.problems import ProblemMiddleware
 from server.observability import exposition, metrics
 from server.observability.access_log import AccessLog
 from server.observability.middleware import MetricsMiddleware
+from server.observability.tracing.middleware import TracingMiddleware
+from server.observability.tracing.provider import configured_tracer_provider, use_stable_conventions
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]
 
 
 def _middlewares(
-    settings: Settings, chat: ChatHub, contract: Contract, tokens: BearerTokens | None
+    settings: Settings,
+    chat: ChatHub,
+    contract: Contract,
+    *,
+    tokens: BearerTokens | None,
+    tracer_provider: TracerProvider | None,
 ) -> list[Callable[..., ASGIApp]]:
     """Connexion's default stack less what this service does not use, with our layers in place of some.
 
     The order, outermost first, and why; a layer added later goes where its reason puts it:
-    - (tracing, when it comes: outermost, so that every layer below runs inside the request's span and
-      the access line can carry its ids)
+    - TracingMiddleware, when an OTLP endpoint is set: outermost, so that every layer below runs inside
+      the request's span and the access line can carry its ids.
     - AccessLog, when ACCESS_LOG is on: the line for every answer the layers below gave.
     - MetricsMiddleware: counts and times every answer, the 500s of ProblemMiddleware included.
     - ChatRoutes: WebSocket connections go straight to the chat: Connexion's layers serve HTTP only.
@@ -72,6 +80,8 @@ def _middlewares(
         body_read_timeout_s=settings.body_read_timeout_s,
     )
     stack: list[Callable[..., ASGIApp]] = []
+    if tracer_provider is not None:
+        stack.append(partial(TracingMiddleware, tracer_provider=tracer_provider))
     if settings.access_log:
         stack.append(partial(AccessLog, log_format=settings.log_format))
     if settings.metrics:
@@ -91,13 +101,14 @@ def _middlewares(
     return stack
 
 
-def _lifespan(settings: Settings, chat: ChatHub) -> Lifespan:
-    """A worker's start-up and shut-down: its database for the handlers, the pool's sampler, the chat."""
+def _lifespan(settings: Settings, chat: ChatHub, tracer_provider: TracerProvider | None) -> Lifespan:
+    """A worker's start-up and shut-down: its database for the handlers, the pool's sampler, the chat;
+    at the end, the spans still queued for export leave."""
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[dict[str, Any]]:
         tune_garbage_collector()
-        db = open_database(settings)
+        db = open_database(settings, tracer_provider)
         await db.open()
         context.register(db, settings)
         pool_sampler = asyncio.create_task(metrics.sample_pool(db))
@@ -110,11 +121,18 @@ def _lifespan(settings: Settings, chat: ChatHub) -> Lifespan:
                 await pool_sampler
             context.unregister()
             await db.close()
+            if tracer_provider is not None:
+                # uvicorn ends a SIGTERM'd worker by re-raising the signal: the SDK's exit hook would not run.
+                tracer_provider.force_flush()
 
     return lifespan
 
 
-def create_app(settings: Settings) -> AsyncApp:
+def create_app(settings: Settings, tracer_provider: TracerProvider | None = None) -> AsyncApp:
+    """The app; traced with `tracer_provider`, or with the one the OTEL_* variables configure, if any."""
+    tracer_provider = tracer_provider or configured_tracer_provider()
+    if tracer_provider is not None:
+        use_stable_conventions()
     configured = api_tokens(settings)
     tokens = BearerTokens(configured) if configured else None
     chat = create_hub(settings, metrics.ChatMetrics())
@@ -123,8 +141,8 @@ def create_app(settings: Settings) -> AsyncApp:
     served = dict(contract) if tokens is not None else open_contract(contract)
     app = AsyncApp(
         __name__,
-        lifespan=_lifespan(settings, chat),
-        middlewares=_middlewares(settings, chat, served, tokens),
+        lifespan=_lifespan(settings, chat, tracer_provider),
+        middlewares=_middlewares(settings, chat, served, tokens=tokens, tracer_provider=tracer_provider),
     )
     app.add_api(
         served,

@@ -25,12 +25,21 @@ def log_config(level: LogLevel, log_format: LogFormat) -> dict[str, Any]:
         if log_format == "json"
         else {"format": TEXT_FORMAT}
     )
-    handler = {"class": "logging.StreamHandler", "formatter": "service", "stream": "ext://sys.stderr"}
+    handler: dict[str, Any] = {
+        "class": "logging.StreamHandler",
+        "formatter": "service",
+        "stream": "ext://sys.stderr",
+    }
+    # A JSON line written inside a traced request carries its trace_id and span_id (python-json-logger
+    # writes every attribute a filter adds to the record).
+    if log_format == "json":
+        handler["filters"] = ["trace_ids"]
     logger = {"handlers": ["default"], "level": level.upper(), "propagate": False}
     return {
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"service": formatter},
+        "filters": {"trace_ids": {"()": "server.config.trace_ids.TraceIds"}},
         "handlers": {"default": handler},
         "loggers": {
             "server": logger,

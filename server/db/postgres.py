@@ -29,6 +29,7 @@ from server.common.built_once import BuiltOnce
 from server.config.settings import Settings
 from server.db.database import Database, Dialect, Params, PoolStats, Queries, Row
 from server.db.errors import DatabaseUnavailable, Deadlock, DuplicateKey
+from server.db.tracing import DatabaseTracing
 
 logger = logging.getLogger(__name__)
 
@@ -140,13 +141,15 @@ class PostgresDatabase(Database):
     Every connection runs with a server-side statement_timeout and an idle-in-transaction timeout, and
     every checkout with a client-side deadline that cuts the connection if the server stops answering.
     A stale connection (the server restarted since it was last used) is found and replaced at checkout.
+    With `tracing`, each checkout runs in a pool-wait span and each statement gets a span of its own.
     """
 
     dialect: Dialect = "postgresql"
 
-    def __init__(self, conninfo: str, settings: Settings) -> None:
+    def __init__(self, conninfo: str, settings: Settings, tracing: DatabaseTracing | None = None) -> None:
         statement_timeout_ms = round(settings.db_statement_timeout_s * 1000)
         self._deadline_s = settings.db_statement_timeout_s + DEADLINE_MARGIN_S
+        self._tracing = tracing
         self._pool = AsyncConnectionPool(
             conninfo,
             min_size=min(settings.db_pool_min_size, settings.db_pool_size),
@@ -160,6 +163,7 @@ class PostgresDatabase(Database):
                 f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",
             },
             timeout=POOL_TIMEOUT_S,
+            configure=tracing.instrument if tracing else None,
             open=False,
         )
 
@@ -195,7 +199,11 @@ class PostgresDatabase(Database):
 
     async def _lend(self, deadline_s: float) -> tuple[psycopg.AsyncConnection[Any], asyncio.TimerHandle]:
         """A connection, and the watchdog that severs it if it is still out after deadline_s."""
-        connection = await self._checkout(min(deadline_s, POOL_TIMEOUT_S))
+        if self._tracing is None:
+            connection = await self._checkout(min(deadline_s, POOL_TIMEOUT_S))
+        else:
+            with self._tracing.pool_wait():
+                connection = await self._checkout(min(deadline_s, POOL_TIMEOUT_S))
         watchdog = asyncio.get_running_loop().call_later(deadline_s, _sever, connection, deadline_s)
         return connection, watchdog
 

@@ -1,4 +1,4 @@
-"""Prometheus metrics: the collectors, the layer that counts requests, the exposition across workers.
+"""Metrics and traces: collectors, the layers that count and trace requests, the exposition across workers.
 
 May import server.contract, server.http, server.db (the pool's figures), server.config, server.common.
 """

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, BinaryIO
 
 import orjson
+from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.config.settings import LogFormat
@@ -148,4 +149,9 @@ class AccessLog:
             "status": status,
             "duration_ms": round(seconds * 1000, 3),
         }
+        # Written while the request's server span is still current (server.observability.tracing).
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            document["trace_id"] = trace.format_trace_id(span.trace_id)
+            document["span_id"] = trace.format_span_id(span.span_id)
         return orjson.dumps(document).decode() + "\n"

@@ -9,6 +9,8 @@ import re
 from typing import Any
 
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.types import Receive, Scope, Send
 
 from server.config.settings import LogFormat
@@ -168,3 +170,15 @@ async def test_websocket_connections_are_not_access_logged() -> None:
     await _written()
     assert served == ["websocket"]
     assert stream.getvalue() == b""
+
+
+async def test_a_json_line_of_a_traced_request_carries_its_trace_and_span_ids() -> None:
+    stream = _Stream()
+    with TracerProvider().get_tracer(__name__).start_as_current_span("POST /new") as span:
+        await _serve(_layer("json", stream), _scope())
+    await _written()
+    [line] = stream.lines()
+    document = json.loads(line)
+    context = span.get_span_context()
+    assert document["trace_id"] == trace.format_trace_id(context.trace_id)
+    assert document["span_id"] == trace.format_span_id(context.span_id)

@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider
 
 from devtools.server import ServerProcess
 from server.config.log_config import log_config
@@ -98,3 +100,25 @@ def _drop_database(url: str) -> None:
     server_url, name = url.rsplit("/", 1)
     with psycopg.connect(f"{server_url}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_a_json_line_written_inside_a_span_carries_its_trace_and_span_ids(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logging.config.dictConfig(log_config("info", "json"))
+    with TracerProvider().get_tracer(__name__).start_as_current_span("request") as span:
+        logging.getLogger("server.http.problems").error("database unavailable: X")
+    document = json.loads(capsys.readouterr().err)
+    context = span.get_span_context()
+    assert document["trace_id"] == trace.format_trace_id(context.trace_id)
+    assert document["span_id"] == trace.format_span_id(context.span_id)
+
+
+def test_a_json_line_written_outside_any_span_has_no_trace_ids(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    logging.config.dictConfig(log_config("info", "json"))
+    logging.getLogger("server.http.problems").error("database unavailable: X")
+    document = json.loads(capsys.readouterr().err)
+    assert "trace_id" not in document
+    assert "span_id" not in document

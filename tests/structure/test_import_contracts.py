@@ -74,6 +74,12 @@ def test_the_code_keeps_every_contract(project_copy: Path) -> None:
             "server.http.violation -> psycopg",
         ),
         (
+            "server.handlers.violation",
+            "from server.observability.tracing import provider\n",
+            "Tracing is wired in server/app.py alone",
+            "server.handlers.violation -> server.observability.tracing.provider",
+        ),
+        (
             "server.violation",
             "import devtools.ports\n",
             "server imports nothing of loadclient, bench, scripts, devtools or tests",
@@ -92,8 +98,8 @@ def test_the_code_keeps_every_contract(project_copy: Path) -> None:
             "loadclient.violation -> server.config.settings",
         ),
     ],
-    ids=["db-imports-handlers", "db-imports-starlette", "http-imports-driver", "server-imports-devtools",
-         "bench-imports-tests", "loadclient-imports-server"],
+    ids=["db-imports-handlers", "db-imports-starlette", "http-imports-driver", "handlers-import-tracing",
+         "server-imports-devtools", "bench-imports-tests", "loadclient-imports-server"],
 )  # fmt: skip
 def test_a_forbidden_import_fails_the_lint_naming_its_contract(
     project_copy: Path, tmp_path: Path, module: str, source: str, contract: str, import_line: str
