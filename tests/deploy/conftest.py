@@ -17,6 +17,7 @@ from tests.utils.compose import (
 )
 from tests.utils.local_services import LocalService, LocalSystem, run_to_completion
 from tests.utils.nginx import NginxProcess
+from tests.utils.otlp import OtlpReceiver
 from tests.utils.system_packages import require_program
 
 
@@ -55,7 +56,8 @@ def local_system(
     """The compose services' own commands and environments as local processes.
 
     Only addresses change: DATABASE_URL points at a throwaway PostgreSQL, each API replica listens on a
-    free local port, and the proxy's upstream servers are those ports.
+    free local port, the proxy's upstream servers are those ports, and the traces go to a local OTLP
+    receiver in the collector's place.
     """
     run_dir = tmp_path_factory.mktemp("compose-system")
     database_url = postgres_database("compose_system")
@@ -63,10 +65,16 @@ def local_system(
     if migrate.returncode != 0:
         pytest.fail(f"the migrate service's command failed:\n{migrate.stderr}")
     with contextlib.ExitStack() as stack:
+        collector = stack.enter_context(OtlpReceiver())
         api_urls = []
         for replica in range(1, services["api"]["deploy"]["replicas"] + 1):
             port = free_port()
-            local = {"DATABASE_URL": database_url, "HOST": "127.0.0.1", "PORT": str(port)}
+            local = {
+                "DATABASE_URL": database_url,
+                "HOST": "127.0.0.1",
+                "PORT": str(port),
+                "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
+            }
             api = LocalService(services["api"], local, run_dir / f"api-{replica}.log").start()
             stack.callback(api.stop)
             api.wait_healthy(f"http://127.0.0.1:{port}/healthz")
@@ -80,4 +88,4 @@ def local_system(
         proxy_dir = run_dir / "proxy"
         proxy_dir.mkdir()
         proxy = stack.enter_context(NginxProcess(nginx_binary, proxy_environment, proxy_port, proxy_dir))
-        yield LocalSystem(services, database_url, api_urls, proxy, run_dir)
+        yield LocalSystem(services, database_url, api_urls, proxy, run_dir, collector)

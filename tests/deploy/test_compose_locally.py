@@ -10,6 +10,7 @@ the image's stop signal shuts down within the grace period compose gives it befo
 from __future__ import annotations
 
 import re
+import secrets
 import signal
 import time
 
@@ -45,7 +46,8 @@ def test_load_client_reports_through_the_proxy_without_errors(local_system: Loca
     assert proxy_url in service["command"], "the load client's command aims at the proxy"
     command = [local_system.proxy.base_url if part == proxy_url else part for part in service["command"]]
     log = local_system.run_dir / "loadclient.log"
-    client = LocalService({**service, "command": command}, {}, log).start()
+    traces = {"OTEL_EXPORTER_OTLP_ENDPOINT": local_system.collector.endpoint}
+    client = LocalService({**service, "command": command}, traces, log).start()
     try:
         report = client.wait_for_line("deleted ", FIRST_REPORT_TIMEOUT_S)
     finally:
@@ -77,7 +79,8 @@ def test_the_demo_load_keeps_the_records_table_under_its_bound(local_system: Loc
     assert int(command[bound_at]) == 100_000, "compose's default bound"
     command[bound_at] = str(DEMO_BOUND)
     before = _records(local_system.database_url)
-    client = LocalService({**service, "command": command}, {}, local_system.run_dir / "demo.log").start()
+    traces = {"OTEL_EXPORTER_OTLP_ENDPOINT": local_system.collector.endpoint}
+    client = LocalService({**service, "command": command}, traces, local_system.run_dir / "demo.log").start()
     counts = []
     try:
         deadline = time.monotonic() + DEMO_RUN_S
@@ -102,7 +105,12 @@ def test_api_replica_stops_within_its_grace_period_on_the_image_stop_signal(
     service = local_system.services["api"]
     grace_s = int(service["stop_grace_period"].removesuffix("s"))
     port = free_port()
-    local = {"DATABASE_URL": local_system.database_url, "HOST": "127.0.0.1", "PORT": str(port)}
+    local = {
+        "DATABASE_URL": local_system.database_url,
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "OTEL_EXPORTER_OTLP_ENDPOINT": local_system.collector.endpoint,
+    }
     api = LocalService(service, local, local_system.run_dir / "api-stopped.log").start()
     try:
         api.wait_healthy(f"http://127.0.0.1:{port}/healthz")
@@ -112,3 +120,25 @@ def test_api_replica_stops_within_its_grace_period_on_the_image_stop_signal(
     assert time.monotonic() - started < grace_s
     # uvicorn re-raises the signal once it has shut down, so the exit status may report it.
     assert status in (0, -stop_signal), api.output()
+
+
+def test_a_caller_s_trace_crosses_the_proxy_and_reaches_the_collector_from_a_replica(
+    local_system: LocalSystem,
+) -> None:
+    trace_id = secrets.token_hex(16)
+    # Sampled (flags 01): the replicas' parent-based sampler follows the caller, whatever its ratio.
+    traceparent = f"00-{trace_id}-{secrets.token_hex(8)}-01"
+    answer = httpx.get(f"{local_system.proxy.base_url}/all", headers={"traceparent": traceparent}, timeout=10)
+    assert answer.status_code == 200
+    spans = local_system.collector.wait_for(
+        lambda spans: any(span.trace_id.hex() == trace_id for span in spans), timeout_s=15
+    )
+    (server,) = [s for s in spans if s.trace_id.hex() == trace_id and s.name == "GET /all"]
+    assert server.parent_span_id.hex() == traceparent.split("-")[2]
+    names = {
+        attribute.value.string_value
+        for resource in local_system.collector.resource_spans()
+        for attribute in resource.resource.attributes
+        if attribute.key == "service.name"
+    }
+    assert local_system.services["api"]["environment"]["OTEL_SERVICE_NAME"] in names

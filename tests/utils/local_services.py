@@ -14,6 +14,7 @@ from typing import IO, Any
 from devtools.processes import answers_ok, stop_process
 from server.config.paths import PROJECT_ROOT
 from tests.utils.nginx import NginxProcess
+from tests.utils.otlp import OtlpReceiver
 
 STARTUP_TIMEOUT_S = 60.0
 
@@ -102,3 +103,5 @@ class LocalSystem:
     api_urls: list[str]
     proxy: NginxProcess
     run_dir: Path
+    # What stands in for the otel-collector service: the traces the processes export land here.
+    collector: OtlpReceiver
