@@ -16,7 +16,7 @@ from tests.utils.compose import (
     normalized_config,
 )
 from tests.utils.local_services import LocalService, LocalSystem, run_to_completion
-from tests.utils.nginx import NginxProcess
+from tests.utils.nginx import NginxProcess, local_upstream_servers
 from tests.utils.system_packages import require_program
 
 
@@ -75,7 +75,10 @@ def local_system(
         proxy_environment = {
             **{name: str(value) for name, value in services["proxy"]["environment"].items()},
             "NGINX_PORT": str(proxy_port),
-            "API_UPSTREAM_SERVERS": " ".join(f"server {url.removeprefix('http://')};" for url in api_urls),
+            "API_UPSTREAM_SERVERS": local_upstream_servers(
+                services["proxy"]["environment"]["API_UPSTREAM_SERVERS"],
+                [url.removeprefix("http://") for url in api_urls],
+            ),
         }
         proxy_dir = run_dir / "proxy"
         proxy_dir.mkdir()
