@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+import httpx
 from records_shop_client import Client
 from records_shop_client.api.records import create_batch, delete_by_key, get_by_key
 from records_shop_client.models import NewRecord, Record
@@ -34,14 +35,50 @@ class LoadShape:
     text_length: int = 16
 
 
-async def _status(client: Client, request: dict[str, Any]) -> int:
-    """Send a request the generated client built and keep only the status: the answer goes unparsed.
+# Answers after which a request is sent again, unchanged: no replica answered the proxy (502), the service
+# or the proxy was unavailable (503), the proxy gave up waiting (504); no answer at all is the same. Every
+# request of this scenario is safe to replay: a batch carries its uuids (a re-sent batch that was stored
+# answers 200, or 409 once a consumer took some of it), GET changes nothing, and a DELETE replayed after
+# its first attempt committed answers 404.
+REPLAY_STATUSES = frozenset({502, 503, 504})
+# Set by the proxy (deploy/nginx) when it sent the request to a second replica after the first one took
+# it and gave no answer: the request may have been processed twice.
+REPLAYED_HEADER = "X-Proxy-Replayed"
 
-    The insert and delete loops act on the status alone; parsing the records a POST /new echoes cost
-    more than sending it.
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer to a request; `replayed`: an earlier attempt of it, ours or the proxy's, may have been
+    processed."""
+
+    response: httpx.Response
+    replayed: bool
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+
+async def _send(client: Client, stats: RecordsStats, request: dict[str, Any]) -> Answer | None:
+    """Send a request the generated client built; after a 502, 503, 504 or no answer, once more at once.
+
+    A replica that dies or stops under the proxy fails the requests it held, and the next attempt goes
+    to another: that first failure is counted a replay, not an error. A replay that fails too is an
+    error, and None: the caller backs off. The answer goes unparsed unless the caller parses it: parsing
+    the records a POST /new echoes cost more than sending it.
     """
-    response = await client.get_async_httpx_client().request(**request)
-    return response.status_code
+    requester = client.get_async_httpx_client()
+    for attempt in range(2):
+        try:
+            response = await timed(stats, partial(requester.request, **request))
+        except RequestFailed:
+            response = None
+        if response is not None and response.status_code not in REPLAY_STATUSES:
+            return Answer(response, replayed=attempt > 0 or REPLAYED_HEADER in response.headers)
+        if attempt == 0:
+            stats.replays += 1
+    stats.errors += 1
+    return None
 
 
 def random_batch(shape: LoadShape) -> list[NewRecord]:
@@ -113,42 +150,44 @@ async def _store(
 ) -> None:
     """Send the batch until it is stored or the run stops."""
     request = create_batch._get_kwargs(body=batch)
-    attempt = 0
+    # Whether an earlier attempt may have stored the batch: it went unanswered, or answered unexpectedly.
+    uncertain = False
     while True:
-        try:
-            status = await timed(stats, partial(_status, client, request))
-        except RequestFailed:
-            status = None
-        # 201 stored, 200 already stored; 409 on a re-send means our earlier attempt stored it and
-        # a consumer has since taken some of it: the uuids are ours alone.
-        if status in (200, 201) or (status == 409 and attempt):
+        answer = await _send(client, stats, request)
+        # 201 stored, 200 already stored; 409 to a batch an earlier attempt may have stored means it did,
+        # and a consumer has since taken some of it: the uuids are ours alone.
+        if answer is not None and (
+            answer.status in (200, 201) or (answer.status == 409 and (uncertain or answer.replayed))
+        ):
             stats.inserted += len(batch)
             journal.stored([record.uuid for record in batch if isinstance(record.uuid, uuid.UUID)])
             backoff.reset()
             return
-        stats.errors += 1
+        if answer is not None:
+            stats.errors += 1  # an answer the contract gives no reason to expect
         if stop.is_set():
             return
-        attempt += 1
+        uncertain = True
         await backoff.wait(stop)
 
 
 async def _delete(client: Client, stats: RecordsStats, journal: Journal, record: Record) -> bool:
     """Delete the record; whether it is now gone from the table (deleted, or found already gone)."""
-    try:
-        status = await timed(stats, partial(_status, client, delete_by_key._get_kwargs(key=record.uuid)))
-    except RequestFailed:
-        stats.errors += 1
+    answer = await _send(client, stats, delete_by_key._get_kwargs(key=record.uuid))
+    if answer is None:
         journal.delete_attempted(record.uuid, "error")
         return False
-    journal.delete_attempted(record.uuid, status)
-    if status == 200:
+    journal.delete_attempted(record.uuid, answer.status, answer.replayed)
+    if answer.status == 200 or (answer.status == 404 and answer.replayed):
+        # A 404 to a delete that may have been processed before is that attempt's doing: ours. Only
+        # another client deleting the record in between could have made it, and nothing in the answer
+        # tells that apart; a consumer of this client never deletes what another one has claimed.
         stats.deleted += 1
-    elif status == 404:
-        stats.races += 1  # another consumer got there first: expected, not an error
+    elif answer.status == 404:
+        stats.races += 1  # another client got there first: expected, not an error
     else:
         stats.errors += 1
-    return status in (200, 404)
+    return answer.status in (200, 404)
 
 
 class Claims:
@@ -222,18 +261,19 @@ async def consume(
         if len(claims) > OLDEST_PER_ROUND // 2:
             await claims.wait_for_release(EMPTY_TABLE_PAUSE_S)
             continue
-        try:
-            response = await timed(
-                stats, lambda: get_by_key.asyncio_detailed(key=str(OLDEST_PER_ROUND), client=client)
-            )
-        except RequestFailed:
-            response = None
-        if response is None or response.status_code != 200 or not isinstance(response.parsed, list):
-            stats.errors += 1
+        answer = await _send(client, stats, get_by_key._get_kwargs(key=str(OLDEST_PER_ROUND)))
+        oldest = (
+            get_by_key._build_response(client=client, response=answer.response).parsed
+            if answer is not None and answer.status == 200
+            else None
+        )
+        if not isinstance(oldest, list):
+            if answer is not None:
+                stats.errors += 1  # _send counted a failed replay already
             await backoff.wait(stop)
             continue
         backoff.reset()
-        unclaimed = claims.claim_unclaimed(response.parsed)
+        unclaimed = claims.claim_unclaimed(oldest)
         if not unclaimed:
             await claims.wait_for_release(EMPTY_TABLE_PAUSE_S)
             continue

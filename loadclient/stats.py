@@ -114,6 +114,8 @@ class RecordsStats(Report):
     deleted: int = 0
     races: int = 0
     errors: int = 0
+    # Requests sent again at once after a 502, 503, 504 or no answer; a replay that failed too is an error.
+    replays: int = 0
 
     @property
     def live(self) -> int:
@@ -126,7 +128,7 @@ class RecordsStats(Report):
     def _totals(self, elapsed: float) -> str:
         return (
             f"inserted {self.inserted} deleted {self.deleted} races {self.races} errors {self.errors} "
-            f"live {self.live} | "
+            f"replays {self.replays} live {self.live} | "
             f"insert/s {self.inserted / elapsed:.1f} delete/s {self.deleted / elapsed:.1f}"
         )
 

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
-from devtools.ports import free_port
 from tests.utils.compose import (
     GRAFANA_PASSWORD_VARIABLE,
     TEST_GRAFANA_PASSWORD,
     ComposeUnavailable,
     normalized_config,
 )
-from tests.utils.local_services import LocalService, LocalSystem, run_to_completion
-from tests.utils.nginx import NginxProcess
-from tests.utils.otlp import OtlpReceiver
+from tests.utils.local_services import LocalSystem, run_to_completion, running_system
 from tests.utils.system_packages import require_program
 
 
@@ -56,36 +52,12 @@ def local_system(
     """The compose services' own commands and environments as local processes.
 
     Only addresses change: DATABASE_URL points at a throwaway PostgreSQL, each API replica listens on a
-    free local port, the proxy's upstream servers are those ports, and the traces go to a local OTLP
-    receiver in the collector's place.
+    free local port, and the proxy's upstream servers are those ports.
     """
     run_dir = tmp_path_factory.mktemp("compose-system")
     database_url = postgres_database("compose_system")
     migrate = run_to_completion(services["migrate"], {"DATABASE_URL": database_url})
     if migrate.returncode != 0:
         pytest.fail(f"the migrate service's command failed:\n{migrate.stderr}")
-    with contextlib.ExitStack() as stack:
-        collector = stack.enter_context(OtlpReceiver())
-        api_urls = []
-        for replica in range(1, services["api"]["deploy"]["replicas"] + 1):
-            port = free_port()
-            local = {
-                "DATABASE_URL": database_url,
-                "HOST": "127.0.0.1",
-                "PORT": str(port),
-                "OTEL_EXPORTER_OTLP_ENDPOINT": collector.endpoint,
-            }
-            api = LocalService(services["api"], local, run_dir / f"api-{replica}.log").start()
-            stack.callback(api.stop)
-            api.wait_healthy(f"http://127.0.0.1:{port}/healthz")
-            api_urls.append(f"http://127.0.0.1:{port}")
-        proxy_port = free_port()
-        proxy_environment = {
-            **{name: str(value) for name, value in services["proxy"]["environment"].items()},
-            "NGINX_PORT": str(proxy_port),
-            "API_UPSTREAM_SERVERS": " ".join(f"server {url.removeprefix('http://')};" for url in api_urls),
-        }
-        proxy_dir = run_dir / "proxy"
-        proxy_dir.mkdir()
-        proxy = stack.enter_context(NginxProcess(nginx_binary, proxy_environment, proxy_port, proxy_dir))
-        yield LocalSystem(services, database_url, api_urls, proxy, run_dir, collector)
+    with running_system(services, database_url, nginx_binary, run_dir) as system:
+        yield system

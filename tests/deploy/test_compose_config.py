@@ -128,7 +128,7 @@ def test_the_api_listens_where_its_healthcheck_and_the_proxy_look(services: Serv
     port = api["environment"]["PORT"]
     assert api["environment"]["HOST"] == "0.0.0.0"
     assert f"http://127.0.0.1:{port}/healthz" in " ".join(api["healthcheck"]["test"])
-    assert proxy["environment"]["API_UPSTREAM_SERVERS"] == f"server api:{port} resolve;"
+    assert proxy["environment"]["API_UPSTREAM_SERVERS"] == f"server api:{port} resolve max_fails=0;"
 
 
 def test_the_proxy_renders_the_committed_templates_and_publishes_its_port(services: Services) -> None:

@@ -2,25 +2,30 @@
 
 It balances requests over every replica, passes WebSocket upgrades so that a chat message crosses from a
 client on one replica to a client on another, lets the largest batch the contract accepts through,
-refuses a larger body itself with a 413 problem, and cuts off a client that trickles its headers once
-the header timeout has passed.
+refuses a larger body itself with a 413 problem, cuts off a client that trickles its headers once the
+header timeout has passed, and marks a request it sent to a second replica after the first took it and
+died (X-Proxy-Replayed).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import socket
+import threading
 import time
 import uuid
+from pathlib import Path
 
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from devtools.ports import free_port
 from tests.utils.local_services import LocalSystem
-from tests.utils.nginx import TEMPLATES, NginxProcess
+from tests.utils.nginx import TEMPLATES, NginxProcess, local_upstream_servers
 from tests.utils.problems import assert_problem
 from tests.utils.raw_http import as_httpx, read_answer, request_head
 
@@ -163,3 +168,64 @@ async def test_chat_message_crosses_replicas_through_the_proxy(local_system: Loc
     receiver_upstreams = _new_log_upstreams(proxy, before + 1, len(receivers))
     assert {sender_upstream, *receiver_upstreams} == _addresses(local_system)
     assert any(upstream != sender_upstream for upstream in receiver_upstreams)
+
+
+class _DyingReplica:
+    """A replica that dies mid-request: it takes each request whole, then closes without answering."""
+
+    def __init__(self) -> None:
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self._listener.getsockname()[1]}"
+        self.requests_taken = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                connection, _ = self._listener.accept()
+                with connection:
+                    received = b""
+                    while b"\r\n\r\n" not in received and (chunk := connection.recv(4096)):
+                        received += chunk
+                    self.requests_taken += b"\r\n\r\n" in received
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def test_the_proxy_marks_a_delete_it_sent_again_after_its_replica_died_with_it(
+    local_system: LocalSystem, nginx_binary: str, tmp_path: Path
+) -> None:
+    dying = _DyingReplica()
+    servers = local_upstream_servers(
+        local_system.services["proxy"]["environment"]["API_UPSTREAM_SERVERS"],
+        [dying.address, local_system.api_urls[0].removeprefix("http://")],
+    )
+    port = free_port()
+    environment = {"NGINX_PORT": str(port), "API_UPSTREAM_SERVERS": servers}
+    try:
+        with NginxProcess(nginx_binary, environment, port, tmp_path) as proxy:
+            answers = [httpx.delete(f"{proxy.base_url}/{uuid.uuid4()}", timeout=10) for _ in range(4)]
+    finally:
+        dying.close()
+    assert [answer.status_code for answer in answers] == [404] * 4
+    replayed = [answer.headers.get("x-proxy-replayed") for answer in answers]
+    # Round-robin sends half of them to the dying replica first; only those are marked.
+    assert replayed.count("1") == dying.requests_taken == 2, replayed
+    assert replayed.count(None) == 2, replayed
+
+
+def test_the_proxy_does_not_mark_a_request_whose_first_replica_refused_the_connection(
+    local_system: LocalSystem, nginx_binary: str, tmp_path: Path
+) -> None:
+    servers = local_upstream_servers(
+        local_system.services["proxy"]["environment"]["API_UPSTREAM_SERVERS"],
+        [f"127.0.0.1:{free_port()}", local_system.api_urls[0].removeprefix("http://")],
+    )
+    port = free_port()
+    environment = {"NGINX_PORT": str(port), "API_UPSTREAM_SERVERS": servers}
+    with NginxProcess(nginx_binary, environment, port, tmp_path) as proxy:
+        answers = [httpx.delete(f"{proxy.base_url}/{uuid.uuid4()}", timeout=10) for _ in range(4)]
+    assert [answer.status_code for answer in answers] == [404] * 4
+    assert [answer.headers.get("x-proxy-replayed") for answer in answers] == [None] * 4

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 
 TOTALS = (
     r"inserted (?P<inserted>\d+) deleted (?P<deleted>\d+) races (?P<races>\d+) errors (?P<errors>\d+) "
+    r"replays (?P<replays>\d+) "
     r"live (?P<live>-?\d+) \| "
     r"insert/s [\d.]+ delete/s [\d.]+ \| p50 [\d.]+ms p99 [\d.]+ms"
 )

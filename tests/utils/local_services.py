@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from devtools.ports import free_port
 from devtools.processes import answers_ok, stop_process
 from server.config.paths import PROJECT_ROOT
-from tests.utils.nginx import NginxProcess
+from tests.utils.nginx import NginxProcess, local_upstream_servers
 from tests.utils.otlp import OtlpReceiver
 
 STARTUP_TIMEOUT_S = 60.0
@@ -58,8 +61,14 @@ class LocalService:
 
     def start(self) -> LocalService:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed by stop())
+        # A session of its own: `kill` reaches the service's worker processes too, as a container's end does.
         self._process = subprocess.Popen(
-            self.command, cwd=PROJECT_ROOT, env=self.environment, stdout=self._log, stderr=subprocess.STDOUT
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=self.environment,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         return self
 
@@ -85,6 +94,15 @@ class LocalService:
             time.sleep(0.2)
         raise AssertionError(f"no line starting with {prefix!r} within {timeout_s}s:\n{self.output()}")
 
+    def kill(self) -> int:
+        """SIGKILL to every process of the service at once, as when its container is killed.
+
+        Killing the command's own process alone would leave uvicorn's workers serving, orphaned.
+        """
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        return self.stop()
+
     def stop(self, sig: signal.Signals = signal.SIGTERM) -> int:
         """Signal the process, wait for it (killing it after 20 s), and return its exit status."""
         returncode = stop_process(self.process, sig, timeout_s=20)
@@ -105,3 +123,57 @@ class LocalSystem:
     run_dir: Path
     # What stands in for the otel-collector service: the traces the processes export land here.
     collector: OtlpReceiver
+    replicas: list[LocalService] = field(default_factory=list)
+
+    def start_replica(self, index: int) -> LocalService:
+        """Start API replica `index` on its own address (again, after it stopped), healthy on return."""
+        port = self.api_urls[index].rpartition(":")[2]
+        local = {
+            "DATABASE_URL": self.database_url,
+            "HOST": "127.0.0.1",
+            "PORT": port,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": self.collector.endpoint,
+        }
+        # Appended to: a restarted replica's output follows its predecessor's.
+        replica = LocalService(self.services["api"], local, self.run_dir / f"api-{index}.log").start()
+        if index < len(self.replicas):
+            self.replicas[index] = replica
+        else:
+            self.replicas.append(replica)
+        replica.wait_healthy(f"{self.api_urls[index]}/healthz")
+        return replica
+
+
+@contextlib.contextmanager
+def running_system(
+    services: dict[str, dict[str, Any]], database_url: str, nginx_binary: str, run_dir: Path
+) -> Iterator[LocalSystem]:
+    """Every API replica compose runs, each on a free local port, and the proxy's template before them.
+
+    Only addresses change: the proxy's server lines keep the parameters compose gives them, and the
+    traces go to a local OTLP receiver in the collector's place.
+    """
+    api_urls = [f"http://127.0.0.1:{free_port()}" for _ in range(services["api"]["deploy"]["replicas"])]
+    proxy_port = free_port()
+    proxy_environment = {
+        **{name: str(value) for name, value in services["proxy"]["environment"].items()},
+        "NGINX_PORT": str(proxy_port),
+        "API_UPSTREAM_SERVERS": local_upstream_servers(
+            services["proxy"]["environment"]["API_UPSTREAM_SERVERS"],
+            [url.removeprefix("http://") for url in api_urls],
+        ),
+    }
+    proxy_dir = run_dir / "proxy"
+    proxy_dir.mkdir()
+    proxy = NginxProcess(nginx_binary, proxy_environment, proxy_port, proxy_dir)
+    with OtlpReceiver() as collector:
+        system = LocalSystem(services, database_url, api_urls, proxy, run_dir, collector)
+        try:
+            for index in range(len(api_urls)):
+                system.start_replica(index)
+            proxy.start()
+            yield system
+        finally:
+            proxy.stop()
+            for replica in system.replicas:
+                replica.stop()

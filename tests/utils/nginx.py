@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import time
@@ -49,6 +50,18 @@ http {{
 
 class NginxUnavailable(RuntimeError):
     pass
+
+
+def local_upstream_servers(compose_servers: str, addresses: list[str]) -> str:
+    """Compose's `server NAME:PORT resolve PARAMETERS;` as one server line per local address.
+
+    The parameters stay as compose sets them; `resolve` goes, since a static address needs no resolving
+    (and Debian's nginx 1.22 lacks it).
+    """
+    found = re.fullmatch(r"server \S+((?: \S+)*);", compose_servers.strip())
+    assert found, f"one server line in compose's API_UPSTREAM_SERVERS: {compose_servers!r}"
+    parameters = "".join(f" {part}" for part in found[1].split() if part != "resolve")
+    return " ".join(f"server {address}{parameters};" for address in addresses)
 
 
 def render_templates(environment: dict[str, str], output_dir: Path) -> None:
