@@ -29,6 +29,11 @@ class RateLimit:
         self._burst = max(1.0, per_second)
         self._tokens = self._burst
         self._last = time.monotonic()
+        # A sender slowed by the bucket has caught up once half a burst is back, not one token: the event
+        # loop of a loaded process can stall for longer than a token's interval between two frames already
+        # waiting, which one token would read as catching up (the notices flapped so in the tests, on two
+        # busy cores); half a burst needs a stall of half a second.
+        self._caught_up = self._burst / 2
 
     def take(self) -> float:
         """Spend a token: 0 when one was there, else the seconds until it is (the caller waits them)."""
@@ -36,6 +41,11 @@ class RateLimit:
         self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate) - 1
         self._last = now
         return 0.0 if self._tokens >= 0 else -self._tokens / self._rate
+
+    def caught_up_in(self) -> float:
+        """Seconds until a slowed sender that sends nothing more has caught up (0: it has)."""
+        tokens = min(self._burst, self._tokens + (time.monotonic() - self._last) * self._rate)
+        return max(0.0, (self._caught_up - tokens) / self._rate)
 
 
 REASONS = {

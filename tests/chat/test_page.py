@@ -1,10 +1,12 @@
 """GET /chat serves a page that chats for real in headless Chromium, and reconnects when the server returns.
 
-Two pages in one room exchange messages; a page in another room sees nothing of it.
+Two pages in one room exchange messages; a page in another room sees nothing of it. A page that sends faster
+than the server's rate shows that it is being slowed, and stops showing it once it has caught up.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -30,6 +32,17 @@ async def open_room(page: Page, base_url: str, room: str) -> str:
 async def say(page: Page, text: str) -> None:
     await page.locator("#text").fill(text)
     await page.locator("#text").press("Enter")
+
+
+async def paste_lines(page: Page, count: int) -> None:
+    """Send `count` messages through the page's own form at once, as a script or a paste of lines would."""
+    await page.evaluate(
+        """(count) => {
+            const text = document.getElementById("text"), form = document.getElementById("send");
+            for (let n = 0; n < count; n++) { text.value = `line ${n}`; form.requestSubmit(); }
+        }""",
+        count,
+    )
 
 
 def test_the_page_is_html_served_by_the_app_with_nothing_from_elsewhere(chat_server: ServerProcess) -> None:
@@ -77,3 +90,18 @@ async def test_the_page_reconnects_when_the_server_comes_back(tmp_path: Path, br
         await expect(page.locator("#messages li")).to_have_text([f"{other_name}welcome back"])
     finally:
         server.stop()
+
+
+async def test_the_page_shows_it_is_slowed_while_the_server_holds_its_messages_back_then_clears_it(
+    burst_server: ServerProcess, browser: Browser
+) -> None:
+    page = await browser.new_page()
+    await open_room(page, burst_server.base_url, f"page-{uuid.uuid4().hex[:8]}")
+    indicator = page.locator("#slowed")
+    await expect(indicator).to_be_hidden()
+    # 200 at 50 a second after a burst of 50: about 3 s slowed.
+    await paste_lines(page, 200)
+    await expect(indicator).to_be_visible()
+    await expect(indicator).to_have_text("slowed: sending 50/s")
+    await expect(indicator).to_be_hidden(timeout=15_000)
+    await expect(page.locator("#status")).to_have_text(re.compile(r"^in page-"))
