@@ -9,11 +9,13 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 
+from server.chat import access
 from server.chat.hub import ChatHub
 from server.chat.limits import REASONS, CloseCode, RateLimit
 from server.chat.names import ROOM_NAME_RULE, is_room_name, unique_username
 from server.chat.notices import NOTICES_PARAMETER, NOTICES_SLOWED, Slowdown, slowed_notice
 from server.chat.rooms import Member
+from server.http.bearer import BearerTokens, Credentials
 from server.http.responses import problem
 
 logger = logging.getLogger(__name__)
@@ -27,11 +29,16 @@ CLOSE_TIMEOUT_S = 1.0
 
 
 class ChatRoutes:
-    """WebSocket connections go to the chat, everything else to the wrapped app (which serves HTTP only)."""
+    """WebSocket connections go to the chat, everything else to the wrapped app (which serves HTTP only).
 
-    def __init__(self, app: ASGIApp, hub: ChatHub) -> None:
+    With tokens, a connection without one of them is accepted, then closed with 4401 or 4403: a browser can
+    read a close code, never the HTTP status of a refused handshake.
+    """
+
+    def __init__(self, app: ASGIApp, hub: ChatHub, tokens: BearerTokens | None = None) -> None:
         self.app = app
         self.hub = hub
+        self.tokens = tokens
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":
@@ -42,10 +49,19 @@ class ChatRoutes:
         if not path.startswith(PREFIX):
             await websocket.send_denial_response(problem(404, "WebSocket endpoints: /chat/{room}"))
             return
-        await serve(self.hub, websocket, path.removeprefix(PREFIX))
+        subprotocol = access.subprotocol(scope)
+        # Before the room name is read: a client without a token learns only that it needs one.
+        if self.tokens is not None:
+            credentials = access.credentials(self.tokens, scope)
+            if credentials is not Credentials.VALID:
+                await websocket.accept(subprotocol)
+                missing = credentials is Credentials.MISSING
+                await _close(websocket, CloseCode.TOKEN_MISSING if missing else CloseCode.TOKEN_REFUSED)
+                return
+        await serve(self.hub, websocket, path.removeprefix(PREFIX), subprotocol)
 
 
-async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
+async def serve(hub: ChatHub, websocket: WebSocket, room: str, subprotocol: str | None) -> None:
     if not is_room_name(room):
         await websocket.send_denial_response(problem(400, ROOM_NAME_RULE))
         return
@@ -58,7 +74,7 @@ async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
     if username is not None and seat is None:
         await hub.fanout.release_name(room, username)
     if username is None or seat is None:
-        await websocket.accept()
+        await websocket.accept(subprotocol)
         await _close(websocket, CloseCode.ROOM_FULL)
         return
     member = hub.rooms.join(room, username)
@@ -68,7 +84,7 @@ async def serve(hub: ChatHub, websocket: WebSocket, room: str) -> None:
     code: CloseCode | None = None
     try:
         # Inside the try: a client gone while its name was being claimed must not keep the name.
-        await websocket.accept()
+        await websocket.accept(subprotocol)
         code = await _relay(hub, websocket, member, _slowdown(hub, websocket, member))
     finally:
         hub.rooms.leave(member)

@@ -15,6 +15,9 @@ class CloseCode(IntEnum):
     ROOM_FULL = 4001  # the room holds CHAT_MAX_CONNECTIONS_PER_ROOM connections, across processes
     TOO_MANY_MESSAGES = 4002  # slowed to CHAT_MESSAGES_PER_SECOND for CHAT_THROTTLE_CLOSE_S on end
     TOO_SLOW = 4003  # the client read too slowly: CHAT_SEND_QUEUE messages waited for it
+    # On a server with tokens; numbered after HTTP's 401 and 403, as other WebSocket protocols do.
+    TOKEN_MISSING = 4401  # no token in the handshake
+    TOKEN_REFUSED = 4403  # a token the server was not given
 
 
 class RateLimit:
@@ -54,4 +57,6 @@ REASONS = {
     CloseCode.ROOM_FULL: "room full",
     CloseCode.TOO_MANY_MESSAGES: "too many messages per second, for too long",
     CloseCode.TOO_SLOW: "too slow: messages for you piled up unread",
+    CloseCode.TOKEN_MISSING: "this chat needs a token",
+    CloseCode.TOKEN_REFUSED: "token refused",
 }

@@ -9,6 +9,7 @@ import jsonschema
 import pytest
 import yaml
 
+from server.chat.access import BEARER_PREFIX, SUBPROTOCOL
 from server.chat.limits import REASONS, CloseCode
 from server.chat.notices import NOTICES_PARAMETER, NOTICES_SLOWED, RESUMED, slowed_notice
 from server.config.paths import PROJECT_ROOT
@@ -51,6 +52,14 @@ def test_each_notice_is_a_message_the_server_sends_on_the_channel(asyncapi: dict
 def test_the_notices_parameter_is_documented_as_the_server_reads_it(asyncapi: dict[str, Any]) -> None:
     query = asyncapi["channels"]["room"]["bindings"]["ws"]["query"]["properties"]
     assert query[NOTICES_PARAMETER]["enum"] == [NOTICES_SLOWED]
+
+
+def test_the_subprotocols_are_documented_as_the_server_reads_them(asyncapi: dict[str, Any]) -> None:
+    offered = asyncapi["channels"]["room"]["bindings"]["ws"]["headers"]["properties"][
+        "Sec-WebSocket-Protocol"
+    ]
+    assert f"`{SUBPROTOCOL}`" in offered["description"]
+    assert f"`{BEARER_PREFIX}<the token in base64url, no padding>`" in offered["description"]
 
 
 def test_the_channel_is_the_chat_endpoint(asyncapi: dict[str, Any]) -> None:
