@@ -87,7 +87,7 @@ def _middlewares(
     if settings.metrics:
         stack.append(MetricsMiddleware)
     stack += [
-        partial(ChatRoutes, hub=chat),
+        partial(ChatRoutes, hub=chat, tokens=tokens),
         ProblemMiddleware,
         limits,
         DocsMiddleware,

@@ -1,12 +1,16 @@
-"""The chat's pure parts: room names, usernames, the rate limit and the PostgreSQL payload budget."""
+"""The chat's pure parts: room names, usernames, the rate limit, notices and the PostgreSQL payload budget."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
 from server.chat.limits import RateLimit
 from server.chat.names import MAX_USERNAME_LENGTH, is_room_name, random_username, unique_username
+from server.chat.notices import RESUMED, Slowdown, slowed_notice
 from server.chat.postgres import MAX_TEXT_BYTES
+from server.chat.rooms import Member
 from server.config.settings import Settings
 
 
@@ -44,6 +48,55 @@ def test_the_rate_limit_passes_a_burst_of_one_second_then_spaces_messages_at_the
 
 def test_a_rate_under_one_per_second_still_passes_a_first_message() -> None:
     assert RateLimit(0.5).take() == 0.0
+
+
+def test_a_sender_that_has_not_spent_its_burst_has_nothing_to_catch_up() -> None:
+    assert RateLimit(10).caught_up_in() == 0.0
+
+
+def test_a_sender_that_spent_its_burst_catches_up_when_half_a_burst_is_back() -> None:
+    limit = RateLimit(10)
+    for _ in range(10):
+        limit.take()
+    # Half of ten tokens at ten a second.
+    assert limit.caught_up_in() == pytest.approx(0.5, abs=0.05)
+
+
+def queued(member: Member) -> list[str]:
+    return list(member.outbox._frames)
+
+
+def test_a_slowdown_sends_one_slowed_notice_however_many_messages_wait() -> None:
+    member = Member("room", "brave-otter-42", queue_limit=10)
+    slowdown = Slowdown(member, slowed_notice(20, 60))
+    for _ in range(3):
+        slowdown.start()
+    assert [json.loads(frame) for frame in queued(member)] == [
+        {"type": "slowed", "messages_per_second": 20, "close_after_s": 60}
+    ]
+
+
+def test_a_slowdown_that_ends_sends_one_resumed_notice() -> None:
+    member = Member("room", "brave-otter-42", queue_limit=10)
+    slowdown = Slowdown(member, slowed_notice(20, 60))
+    slowdown.start()
+    slowdown.end()
+    slowdown.end()
+    assert queued(member)[1:] == [RESUMED]
+
+
+def test_a_slowdown_that_never_started_sends_no_resumed_notice() -> None:
+    member = Member("room", "brave-otter-42", queue_limit=10)
+    Slowdown(member, slowed_notice(20, 60)).end()
+    assert queued(member) == []
+
+
+def test_a_client_that_did_not_ask_for_notices_is_sent_none() -> None:
+    member = Member("room", "brave-otter-42", queue_limit=10)
+    slowdown = Slowdown(member, None)
+    slowdown.start()
+    slowdown.end()
+    assert queued(member) == []
 
 
 def test_the_largest_message_allowed_fits_a_notify_payload() -> None:
