@@ -332,6 +332,68 @@ def the_dashboard_is_the_compose_one(objects: list[Object]) -> None:
     assert json.loads(dashboard["data"]["service.json"]) == json.loads(source.read_text())
 
 
+def _service_port(objects: list[Object], url: str) -> tuple[Object, int]:
+    """The Service a `host:port` or URL names in the namespace, and the pod port its port targets."""
+    host, _, port = url.removeprefix("http://").rstrip("/").rpartition(":")
+    service = named(objects, "Service", host)
+    (target,) = [each["targetPort"] for each in service["spec"]["ports"] if each["port"] == int(port)]
+    return service, target
+
+
+def traces_reach_jaeger_through_the_collector(objects: list[Object]) -> None:
+    exporting = [
+        each
+        for workload in workloads(objects)
+        for each in pod_spec(workload)["containers"]
+        if "OTEL_EXPORTER_OTLP_ENDPOINT" in environment(objects, each)
+    ]
+    if not exporting:
+        # No tracing component: nothing exports, and nothing of the collector is there.
+        assert not [
+            each for each in of_kind(objects, "Deployment") if each["metadata"]["name"] == "otel-collector"
+        ]
+        return
+    collector = named(objects, "Deployment", "otel-collector")
+    for each in exporting:
+        endpoint = environment(objects, each)["OTEL_EXPORTER_OTLP_ENDPOINT"] or ""
+        service, target = _service_port(objects, endpoint)
+        assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels(collector))
+        assert _container_port(container(collector, "otel-collector"), target) == 4318
+        assert environment(objects, each)["OTEL_TRACES_SAMPLER"] == "parentbased_traceidratio"
+    # The collector runs the very configuration compose mounts.
+    (config,) = [
+        each for each in of_kind(objects, "ConfigMap") if each["metadata"]["name"] == "otel-collector-config"
+    ]
+    source = PROJECT_ROOT / "deploy" / "otel-collector" / "config.yaml"
+    assert yaml.safe_load(config["data"]["config.yaml"]) == yaml.safe_load(source.read_text())
+    mounts = {
+        mount["name"]: mount["mountPath"] for mount in container(collector, "otel-collector")["volumeMounts"]
+    }
+    (flag,) = container(collector, "otel-collector")["args"]
+    assert flag == f"--config={mounts['config']}/config.yaml"
+    # Its exporter's address is Jaeger's OTLP port.
+    (exporter,) = yaml.safe_load(source.read_text())["exporters"].values()
+    jaeger = named(objects, "Deployment", "jaeger")
+    service, target = _service_port(objects, exporter["endpoint"])
+    assert selects({"matchLabels": service["spec"]["selector"]}, pod_labels(jaeger))
+    assert _container_port(container(jaeger, "jaeger"), target) == 4317
+    # The NetworkPolicies let each span through: exporters to the collector, the collector to Jaeger.
+    admitted = [
+        dict(labels) for namespace, labels in _admitted(objects, pod_labels(collector)) if namespace is None
+    ]
+    for workload in workloads(objects):
+        if any(
+            "OTEL_EXPORTER_OTLP_ENDPOINT" in environment(objects, each)
+            for each in pod_spec(workload)["containers"]
+        ):
+            labels = pod_labels(workload)
+            assert any(selects({"matchLabels": source}, labels) for source in admitted), workload["metadata"][
+                "name"
+            ]
+    from_collector = [dict(labels) for _, labels in _admitted(objects, pod_labels(jaeger))]
+    assert any(selects({"matchLabels": source}, pod_labels(collector)) for source in from_collector)
+
+
 INVARIANTS: list[Check] = [
     probes_ask_the_contract_on_the_server_port,
     every_variable_is_a_setting,
@@ -345,6 +407,7 @@ INVARIANTS: list[Check] = [
     database_connections_fit,
     network_policies_admit_exactly_the_paths,
     the_dashboard_is_the_compose_one,
+    traces_reach_jaeger_through_the_collector,
 ]
 
 
@@ -453,3 +516,23 @@ def test_a_broken_manifest_fails_its_invariant(
 ) -> None:
     with pytest.raises(AssertionError):
         invariant(_break("dev", change))
+
+
+def _spans_to_another_port(objects: list[Object]) -> None:
+    for each in container(_api(objects), "api")["env"]:
+        if each["name"] == "OTEL_EXPORTER_OTLP_ENDPOINT":
+            each["value"] = "http://otel-collector:4317"
+
+
+def _collector_closed_to_the_api(objects: list[Object]) -> None:
+    named(objects, "NetworkPolicy", "otel-collector")["spec"]["ingress"][0]["from"].pop(0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_spans_to_another_port, _collector_closed_to_the_api],
+    ids=["OTLP/HTTP sent to the gRPC port", "collector closed to the API"],
+)
+def test_broken_tracing_fails_its_invariant(change: Callable[[list[Object]], None]) -> None:
+    with pytest.raises(AssertionError):
+        traces_reach_jaeger_through_the_collector(_break("dev-full", change))
