@@ -1,6 +1,6 @@
 """`python -m bench [PART ...]`: the records API beside its yardstick and the FastAPI peer, 1 and 2 workers,
-the shop API, GET /all, the load client, what metrics and the access log cost (PostgreSQL, concurrency 32),
-and the chat; prints tables."""
+the shop API, GET /all, the load client, what metrics, the access log and tracing cost (PostgreSQL,
+concurrency 32), and the chat; prints tables."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import psycopg
 
 from bench.chat import chat_table, print_chat_table
 from bench.costs import middleware_microseconds, print_cost, setting_cost
+from bench.otlp_sink import OtlpSink
 from bench.records import (
     load_table,
     print_lines,
@@ -156,7 +157,17 @@ def print_table(title: str, rows: list[tuple[str, LoadResult, int]], seconds: in
         )
 
 
-PARTS = ("records", "workers", "servers", "shop", "stream", "loadclient", "metrics", "accesslog", "chat")
+PARTS = (
+    *("records", "workers", "servers", "shop", "stream", "loadclient", "metrics", "accesslog", "tracing"),
+    "chat",
+)
+# Tracing off (no endpoint) against itself, then on at 10% and at every request: requests from wrk carry no
+# traceparent, so the parent-based sampler decides at the server as it does for a caller without a trace.
+TRACING_SAMPLERS = (
+    ("off vs off: no layer, no instrumentation", "", "", "parentbased_always_on", ""),
+    ("10% sampled", "", "on", "parentbased_traceidratio", "0.1"),
+    ("every request sampled", "", "on", "parentbased_always_on", ""),
+)
 
 
 def main() -> None:
@@ -209,6 +220,21 @@ def main() -> None:
                     url, log, args.seconds, cluster, "ACCESS_LOG", "false", "true", LOG_FORMAT=log_format
                 )
                 print_cost(cost, args.seconds, f" (LOG_FORMAT={log_format}, the lines to a file)")
+        if "tracing" in parts:
+            with OtlpSink() as sink:
+                for label, off, on, sampler, argument in TRACING_SAMPLERS:
+                    cost = setting_cost(
+                        url,
+                        log,
+                        args.seconds,
+                        cluster,
+                        "OTEL_EXPORTER_OTLP_ENDPOINT",
+                        off,
+                        sink.endpoint if on else off,
+                        OTEL_TRACES_SAMPLER=sampler,
+                        OTEL_TRACES_SAMPLER_ARG=argument,
+                    )
+                    print_cost(cost, args.seconds, f" (tracing {label}; {sink.exports:,} exports so far)")
         if "chat" in parts:
             chat_sqlite = f"sqlite:///{log.parent / 'chat.sqlite3'}"
             print_chat_table(chat_table(url, chat_sqlite, log, args.seconds), args.seconds)
