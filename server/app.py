@@ -38,7 +38,7 @@ from server.observability import exposition, metrics
 from server.observability.access_log import AccessLog
 from server.observability.middleware import MetricsMiddleware
 from server.observability.tracing.middleware import TracingMiddleware
-from server.observability.tracing.provider import configured_tracer_provider, use_stable_conventions
+from server.observability.tracing.provider import configured_tracer_provider
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[dict[str, Any]]]
 
@@ -131,8 +131,6 @@ def _lifespan(settings: Settings, chat: ChatHub, tracer_provider: TracerProvider
 def create_app(settings: Settings, tracer_provider: TracerProvider | None = None) -> AsyncApp:
     """The app; traced with `tracer_provider`, or with the one the OTEL_* variables configure, if any."""
     tracer_provider = tracer_provider or configured_tracer_provider()
-    if tracer_provider is not None:
-        use_stable_conventions()
     configured = api_tokens(settings)
     tokens = BearerTokens(configured) if configured else None
     chat = create_hub(settings, metrics.ChatMetrics())

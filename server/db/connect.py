@@ -17,6 +17,10 @@ def open_database(settings: Settings, tracer_provider: TracerProvider | None = N
     """The database handle; with a tracer provider, PostgreSQL's pool waits and statements are traced."""
     target = database_target(settings.database_url)
     if target.backend == "postgresql":
-        tracing = DatabaseTracing(tracer_provider, APPLICATION_NAME) if tracer_provider else None
+        tracing = (
+            DatabaseTracing(tracer_provider, APPLICATION_NAME, target.url.database)
+            if tracer_provider
+            else None
+        )
         return PostgresDatabase(target.conninfo, settings, tracing)
     return SqliteDatabase(create_async_engine(target.async_url))

@@ -72,9 +72,12 @@ _compiled = BuiltOnce(_compile)
 
 
 class _PsycopgQueries(Queries):
-    def __init__(self, database: Database, connection: psycopg.AsyncConnection[Any]) -> None:
+    def __init__(
+        self, database: Database, connection: psycopg.AsyncConnection[Any], tracing: DatabaseTracing | None
+    ) -> None:
         super().__init__(database)
         self._connection = connection
+        self._tracing = tracing
 
     @staticmethod
     def _sql(statement: Executable, params: Params) -> _Compiled:
@@ -88,6 +91,12 @@ class _PsycopgQueries(Queries):
     async def _execute(self, statement: Executable, params: Params) -> psycopg.AsyncCursor[Any]:
         self._count()
         sql, values = self._sql(statement, params)
+        if self._tracing is None:
+            return await self._send(sql, values)
+        with self._tracing.statement(sql):
+            return await self._send(sql, values)
+
+    async def _send(self, sql: str, values: Any) -> psycopg.AsyncCursor[Any]:
         try:
             return await self._connection.execute(sql, values)
         except psycopg.errors.UniqueViolation as error:
@@ -163,7 +172,6 @@ class PostgresDatabase(Database):
                 f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT_MS}",
             },
             timeout=POOL_TIMEOUT_S,
-            configure=tracing.instrument if tracing else None,
             open=False,
         )
 
@@ -237,7 +245,7 @@ class PostgresDatabase(Database):
     async def transaction(self) -> AsyncIterator[Queries]:
         try:
             async with self._connection() as connection, connection.transaction():
-                yield _PsycopgQueries(self, connection)
+                yield _PsycopgQueries(self, connection, self._tracing)
         except _UNAVAILABLE as error:
             raise DatabaseUnavailable(error) from error
 
@@ -254,6 +262,7 @@ class _Autocommit(_PsycopgQueries):
 
     def __init__(self, database: PostgresDatabase) -> None:
         self._database = database
+        self._tracing = database._tracing
 
     async def __aenter__(self) -> Queries:
         try:

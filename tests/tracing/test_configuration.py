@@ -23,12 +23,6 @@ from server.observability.tracing.provider import (
 ENDPOINT = "http://collector:4318"
 
 
-@pytest.fixture(autouse=True)
-def _environment_restored(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A provider set up here writes OTEL_SEMCONV_STABILITY_OPT_IN: gone again after the test."""
-    monkeypatch.delenv("OTEL_SEMCONV_STABILITY_OPT_IN", raising=False)
-
-
 @pytest.mark.parametrize(
     ("environ", "requested"),
     [
@@ -54,10 +48,10 @@ def test_without_an_endpoint_no_tracing_layer_is_in_the_stack(monkeypatch: pytes
     assert all(getattr(layer, "func", layer) is not TracingMiddleware for layer in stack)
 
 
-def test_without_a_tracer_provider_the_pool_instruments_no_connection() -> None:
+def test_without_a_tracer_provider_the_database_opens_no_span() -> None:
     database = open_database(Settings(database_url="postgresql://nobody@127.0.0.1:1/none"))
     assert isinstance(database, PostgresDatabase)
-    assert database._pool._configure is None
+    assert database._tracing is None
 
 
 @pytest.mark.parametrize("variable", ["OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"])

@@ -148,3 +148,26 @@ def test_a_path_no_route_matches_is_named_by_its_method_alone(
     server = _server_span(exporter.get_finished_spans())
     assert server.name == "GET"
     assert "http.route" not in (server.attributes or {})
+
+
+def test_a_request_its_caller_did_not_sample_records_no_span_at_all(
+    traced_client: TestClient, exporter: InMemorySpanExporter
+) -> None:
+    unsampled = f"00-{'ab' * 16}-{'cd' * 8}-00"
+    assert (
+        traced_client.post("/new", json=[{"text": "x"}], headers={"traceparent": unsampled}).status_code
+        == 201
+    )
+    # Neither the server span nor the pool wait nor a statement: children of an unsampled span are not opened.
+    assert exporter.get_finished_spans() == ()
+
+
+def test_a_sampled_caller_s_trace_is_continued_by_the_server_span(
+    traced_client: TestClient, exporter: InMemorySpanExporter
+) -> None:
+    trace_id, parent_id = "ab" * 16, "cd" * 8
+    traced_client.get("/all", headers={"traceparent": f"00-{trace_id}-{parent_id}-01"})
+    server = _server_span(exporter.get_finished_spans())
+    assert format(server.context.trace_id, "032x") == trace_id
+    assert server.parent is not None and format(server.parent.span_id, "016x") == parent_id
+    assert server.kind == SpanKind.SERVER

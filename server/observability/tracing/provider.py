@@ -15,10 +15,6 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 DEFAULT_SERVICE_NAME = "records-shop"
 # The exporter installed: OTLP over HTTP with protobuf bodies, the protocol every collector accepts.
 SUPPORTED_PROTOCOL = "http/protobuf"
-# The semantic conventions the instrumentations write: the stable HTTP and database attribute names
-# (`http.request.method`, `url.path`, `db.query.text`), where their default is the deprecated ones
-# (`http.method`, `http.target`, `db.statement`). The variable set by the operator wins.
-STABLE_CONVENTIONS = "http,database"
 
 
 class TracingConfigError(ValueError):
@@ -56,14 +52,6 @@ def _resource() -> Resource:
     return resource
 
 
-def use_stable_conventions() -> None:
-    """Ask the instrumentations for the stable attribute names, unless the operator chose otherwise.
-
-    They read OTEL_SEMCONV_STABILITY_OPT_IN once per process, when the first one is built: call this first.
-    """
-    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", STABLE_CONVENTIONS)
-
-
 def configured_tracer_provider() -> TracerProvider | None:
     """The SDK as the OTEL_* variables configure it, exporting over OTLP/HTTP; None without an endpoint.
 
@@ -75,7 +63,6 @@ def configured_tracer_provider() -> TracerProvider | None:
     if not tracing_requested(os.environ):
         return None
     _check_exporter(os.environ)
-    use_stable_conventions()
     provider = TracerProvider(resource=_resource())
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return provider
