@@ -57,7 +57,7 @@ def _padded(length: int) -> int:
     return (length + 7) & ~7
 
 
-class _WorkerFile:
+class ExemplarFile:
     """One worker's exemplars, mapped in memory: a write is a copy into the map, no system call."""
 
     def __init__(self, path: Path) -> None:
@@ -134,7 +134,7 @@ def read_exemplars(directory: Path) -> dict[Key, Exemplar]:
 
 
 # One file per directory and process: apps built twice in one process (tests) share it, not truncate it.
-_files: dict[Path, _WorkerFile] = {}
+_files: dict[Path, ExemplarFile] = {}
 
 
 class ExemplarRecorder:
@@ -149,11 +149,11 @@ class ExemplarRecorder:
         self._bounds = [*buckets, float("inf")]
         # The `le` labels as prometheus_client writes them (it has no type hints).
         self._labels = [floatToGoString(bound) for bound in self._bounds]  # type: ignore[no-untyped-call]
-        self._file: _WorkerFile | None = None
+        self._file: ExemplarFile | None = None
 
     def record(self, method: str, handler: str, seconds: float, trace_id: int) -> None:
         """`seconds` goes in the bucket the histogram counts it in: the first whose bound is not below it."""
         if self._file is None:
-            self._file = _files.get(self._path) or _files.setdefault(self._path, _WorkerFile(self._path))
+            self._file = _files.get(self._path) or _files.setdefault(self._path, ExemplarFile(self._path))
         le = self._labels[bisect.bisect_left(self._bounds, seconds)]
         self._file.write((method, handler, le), trace_id, seconds, time.time())

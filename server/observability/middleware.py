@@ -32,7 +32,8 @@ class MetricsMiddleware:
     metrics on against off cost 4 to 20 us of GET /{uuid}'s 140 to 180 us of CPU, the more the busier
     the shared cores (python -m bench metrics).
     Given `exemplars` (server.app does when tracing is on), the latency of a request whose span is sampled
-    is also kept as its bucket's exemplar, with the trace id (server.observability.exemplars).
+    is also kept as its bucket's exemplar, with the trace id (server.observability.exemplars): 2 to 3 us
+    more a sampled request, under 2 us an unsampled one (python -m bench.middleware_cost --exemplars).
     """
 
     def __init__(self, app: ASGIApp, *, exemplars: ExemplarRecorder | None = None) -> None:
