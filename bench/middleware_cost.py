@@ -4,18 +4,31 @@ Wraps a trivial ASGI app that answers at once, as Connexion's router would have 
 it with and without the middleware; the difference is the middleware's own cost, free of the noise of
 a loaded machine that dominates a throughput comparison. Run it with PROMETHEUS_MULTIPROC_DIR set, as
 `python -m server` runs its workers, to measure the multiprocess mode's file-backed values.
+
+With `--exemplars` (PROMETHEUS_MULTIPROC_DIR set) it also times the middleware keeping exemplars, as it
+does when tracing is on, inside a sampled and an unsampled span: each against the middleware without
+exemplars inside the same span, so the difference is the exemplar's own cost.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import os
+import secrets
 import time
+from pathlib import Path
 from typing import Any
 
+from opentelemetry import trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 from starlette.types import ASGIApp, Message, Scope
 
 from server.contract.routing import ROUTE_TEMPLATE
 from server.http.problems import RESPONSE_STATUS
+from server.observability.exemplars import ExemplarRecorder
+from server.observability.metrics import LATENCY_BUCKETS_S
+from server.observability.metrics_directory import VARIABLE
 from server.observability.middleware import MetricsMiddleware
 
 REQUESTS = 50_000
@@ -54,8 +67,34 @@ async def _cost() -> float:
     return min(counted) - min(bare)
 
 
+def _span(sampled: bool) -> NonRecordingSpan:
+    flags = TraceFlags(TraceFlags.SAMPLED if sampled else TraceFlags.DEFAULT)
+    return NonRecordingSpan(
+        SpanContext(int(secrets.token_hex(16), 16), int(secrets.token_hex(8), 16), False, flags)
+    )
+
+
+async def _exemplar_cost(sampled: bool) -> float:
+    """Microseconds that keeping exemplars adds to a request in a span sampled or not."""
+    recorder = ExemplarRecorder(Path(os.environ[VARIABLE]), LATENCY_BUCKETS_S)
+    without, with_exemplars = MetricsMiddleware(_answer), MetricsMiddleware(_answer, exemplars=recorder)
+    plain, kept = [], []
+    with trace.use_span(_span(sampled)):
+        for _ in range(ROUNDS):
+            plain.append(await _microseconds_per_request(without))
+            kept.append(await _microseconds_per_request(with_exemplars))
+    return min(kept) - min(plain)
+
+
 def main() -> None:
-    print(f"{asyncio.run(_cost()):.1f}")
+    parser = argparse.ArgumentParser(prog="python -m bench.middleware_cost")
+    parser.add_argument("--exemplars", action="store_true", help="also time the exemplars (tracing on)")
+    if not parser.parse_args().exemplars:
+        print(f"{asyncio.run(_cost()):.1f}")
+        return
+    print(f"metrics middleware: {asyncio.run(_cost()):.1f} us a request")
+    print(f"exemplars, sampled span: +{asyncio.run(_exemplar_cost(sampled=True)):.1f} us a request")
+    print(f"exemplars, unsampled span: +{asyncio.run(_exemplar_cost(sampled=False)):.1f} us a request")
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from server.http.limits import RequestLimits
 from server.http.problems import ProblemMiddleware
 from server.observability import exposition, metrics
 from server.observability.access_log import AccessLog
+from server.observability.exemplars import ExemplarRecorder
 from server.observability.middleware import MetricsMiddleware
 from server.observability.tracing.middleware import TracingMiddleware
 from server.observability.tracing.provider import configured_tracer_provider
@@ -57,7 +58,8 @@ def _middlewares(
     - TracingMiddleware, when an OTLP endpoint is set: outermost, so that every layer below runs inside
       the request's span and the access line can carry its ids.
     - AccessLog, when ACCESS_LOG is on: the line for every answer the layers below gave.
-    - MetricsMiddleware: counts and times every answer, the 500s of ProblemMiddleware included.
+    - MetricsMiddleware: counts and times every answer, the 500s of ProblemMiddleware included; inside the
+      span, so that a traced request's latency can carry its trace id as an exemplar.
     - ChatRoutes: WebSocket connections go straight to the chat: Connexion's layers serve HTTP only.
     - ProblemMiddleware: every failure under it answered as a problem document; it takes the place of
       Starlette's ServerErrorMiddleware and Connexion's ExceptionMiddleware.
@@ -85,7 +87,7 @@ def _middlewares(
     if settings.access_log:
         stack.append(partial(AccessLog, log_format=settings.log_format))
     if settings.metrics:
-        stack.append(MetricsMiddleware)
+        stack.append(partial(MetricsMiddleware, exemplars=_exemplars(settings, tracer_provider)))
     stack += [
         partial(ChatRoutes, hub=chat, tokens=tokens),
         ProblemMiddleware,
@@ -99,6 +101,14 @@ def _middlewares(
         stack.append(ResponseValidationMiddleware)
     stack += [LifespanMiddleware, OperationLayer, ContextMiddleware]
     return stack
+
+
+def _exemplars(settings: Settings, tracer_provider: TracerProvider | None) -> ExemplarRecorder | None:
+    """The latency's exemplars, kept when requests are traced and the workers share a metrics directory."""
+    directory = settings.prometheus_multiproc_dir
+    if tracer_provider is None or directory is None:
+        return None
+    return ExemplarRecorder(directory, metrics.LATENCY_BUCKETS_S)
 
 
 def _lifespan(settings: Settings, chat: ChatHub, tracer_provider: TracerProvider | None) -> Lifespan:

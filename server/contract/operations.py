@@ -11,9 +11,11 @@ the errors are theirs), the URI parser and the argument binding, and per request
 policy (server.http.media_types), parameter validation, body reading and validation, and the handler, with the
 body the validator parsed. It binds arguments the way Connexion's parameter decorator does for what the
 contract uses: path and query parameters (URI parsing by the operation's own URI parser class, defaults,
-nullable, arrays, Connexion's name sanitising) and a JSON body; the bearer scheme is checked before this
-layer (server.contract.security). Anything else (form bodies, other security schemes, context injection,
-**kwargs handlers, sync handlers) is refused at start-up.
+nullable, arrays, Connexion's name sanitising) and a JSON body; a handler with an `accept` argument gets
+the request's Accept header (None without one) to choose among the media types its contract lists, as
+OpenAPI has no parameter for it; the bearer scheme is checked before this layer (server.contract.security).
+Anything else (form bodies, other security schemes, context injection, **kwargs handlers, sync handlers) is
+refused at start-up.
 
 What it relies on in Connexion is listed in `CONNEXION_SHAPE` and checked when the app starts and by
 tests/contract/test_connexion_internals.py, so that an upgrade that changes them fails loudly.
@@ -40,6 +42,8 @@ from server.contract.validation import JsonBodyValidator, NamedParameterValidato
 from server.http.media_types import accepted_media_types, check_media_type
 
 JSON_MEDIA_TYPE: Final = "application/json"
+# The handler argument given the request's Accept header.
+ACCEPT_ARGUMENT: Final = "accept"
 
 # What this module uses of Connexion, by object: checked at start-up and by a test.
 CONNEXION_SHAPE: Final[dict[str, tuple[str, ...]]] = {
@@ -162,6 +166,7 @@ class BoundOperation:
         if has_kwargs or "context_" in arguments:
             raise TypeError(f"{self.operation_id}: **kwargs and context_ handlers are not bound here")
         self._handler: Callable[..., Awaitable[Any]] = handler
+        self._takes_accept = ACCEPT_ARGUMENT in arguments
         sanitize = pythonic if pythonic_params else sanitized
         self._uri_parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
         check_connexion_shape("URIParser", self._uri_parser)
@@ -229,6 +234,8 @@ class BoundOperation:
     def _arguments(self, scope: Scope, request: ConnexionRequest) -> dict[str, Any]:
         # The request resolved (and cached) its parameters for validation: binding reads the same values.
         kwargs = dict(self._query_defaults)
+        if self._takes_accept:
+            kwargs[ACCEPT_ARGUMENT] = _header(scope, b"accept")
         if scope.get("path_params"):
             for name, value in request.path_params.items():
                 bound = self._path.get(name)
@@ -248,6 +255,10 @@ class BoundOperation:
         if parsed is None:
             return None if body.nullable else copy.deepcopy(body.default)
         return parsed
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((value.decode("latin-1") for key, value in scope["headers"] if key == name), None)
 
 
 class _OperationsApi(RoutedAPI[BoundOperation]):  # type: ignore[misc]  # connexion is untyped

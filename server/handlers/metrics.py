@@ -7,5 +7,7 @@ from starlette.responses import Response
 from server.observability import exposition
 
 
-async def get_metrics() -> Response:
-    return Response(exposition.render(), media_type=exposition.CONTENT_TYPE)
+async def get_metrics(accept: str | None = None) -> Response:
+    """The text format, or OpenMetrics with the latency's exemplars when Accept asks for it."""
+    body, media_type = exposition.render(accept)
+    return Response(body, media_type=media_type)

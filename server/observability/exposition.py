@@ -1,4 +1,4 @@
-"""What GET /metrics renders: this process's registry, or every worker's files added up."""
+"""What GET /metrics renders: this process's registry or all workers' files added up, text or OpenMetrics."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest, values
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, choose_encoder
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import REGISTRY, Collector
+from prometheus_client.samples import Exemplar as ExposedExemplar
+from prometheus_client.samples import Sample
+
+from server.observability.exemplars import TRACE_ID_LABEL, Exemplar, Key, read_exemplars
+from server.observability.metrics import REQUEST_DURATION_NAME
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
+OPENMETRICS = "application/openmetrics-text"
 
 
 _LIVE_GAUGE_FILE = re.compile(r"gauge_live\w+?_(\d+)\.db$")
@@ -68,16 +74,56 @@ def exposition_registry(directory: Path | None) -> CollectorRegistry:
     return registry
 
 
+class _WithExemplars(Collector):
+    """The registry's metrics, the latency histogram's buckets carrying the workers' latest exemplars."""
+
+    def __init__(self, registry: CollectorRegistry, directory: Path) -> None:
+        self._registry = registry
+        self._directory = directory
+
+    def collect(self) -> Iterable[Metric]:
+        exemplars = read_exemplars(self._directory)
+        for metric in self._registry.collect():
+            if exemplars and metric.name == REQUEST_DURATION_NAME:
+                metric.samples = [_with_exemplar(sample, exemplars) for sample in metric.samples]
+            yield metric
+
+
+def _with_exemplar(sample: Sample, exemplars: dict[Key, Exemplar]) -> Sample:
+    if not sample.name.endswith("_bucket"):
+        return sample
+    labels = sample.labels
+    exemplar = exemplars.get((labels["method"], labels["handler"], labels["le"]))
+    if exemplar is None:
+        return sample
+    exposed = ExposedExemplar({TRACE_ID_LABEL: exemplar.trace_id}, exemplar.value, exemplar.timestamp)
+    return sample._replace(exemplar=exposed)
+
+
 class _Exposition:
     """What a scrape of GET /metrics renders; one per process, as prometheus_client's registry is."""
 
     registry: CollectorRegistry = REGISTRY
+    directory: Path | None = None
 
 
 def expose(directory: Path | None) -> None:
     """Render this process's registry, or every worker's files in `directory` (server.app at start-up)."""
     _Exposition.registry = exposition_registry(directory)
+    _Exposition.directory = directory
 
 
-def render() -> bytes:
-    return generate_latest(_Exposition.registry)
+def render(accept: str | None = None) -> tuple[bytes, str]:
+    """The body and its media type: OpenMetrics, with exemplars, when `accept` asks for it; else text 0.0.4.
+
+    Only OpenMetrics can carry exemplars. The text format stays 0.0.4 whatever else Accept names, as it was.
+    """
+    if accept and OPENMETRICS in accept:
+        encoder, media_type = choose_encoder(accept)
+        if media_type.startswith(OPENMETRICS):
+            directory = _Exposition.directory
+            collector = (
+                _Exposition.registry if directory is None else _WithExemplars(_Exposition.registry, directory)
+            )
+            return encoder(collector), media_type
+    return generate_latest(_Exposition.registry), CONTENT_TYPE

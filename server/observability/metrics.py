@@ -32,8 +32,9 @@ REQUESTS = Counter(
     "http_requests_total", "HTTP requests answered, by method, route template and status code",
     ["method", "handler", "status"],
 )  # fmt: skip
+REQUEST_DURATION_NAME = "http_request_duration_seconds"
 REQUEST_DURATION = Histogram(
-    "http_request_duration_seconds", "Time from the request's arrival to the end of its response",
+    REQUEST_DURATION_NAME, "Time from the request's arrival to the end of its response",
     ["method", "handler"], buckets=LATENCY_BUCKETS_S,
 )  # fmt: skip
 # Gauges of the live workers add up; a dead worker's files are dropped at the next scrape.

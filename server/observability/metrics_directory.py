@@ -11,6 +11,9 @@ import tempfile
 from pathlib import Path
 
 VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+# The workers' exemplar files (server.observability.exemplars): not `*.db`, which prometheus_client reads.
+EXEMPLAR_FILE_PREFIX = "exemplars_"
+EXEMPLAR_FILE_SUFFIX = ".exemplars"
 
 
 def default_metrics_directory(port: int) -> Path:
@@ -25,12 +28,13 @@ def default_metrics_directory(port: int) -> Path:
 def prepare_metrics_directory(configured: Path | None, port: int) -> Path:
     """Create and empty the directory, and point the workers (started after this) at it.
 
-    Files left by an earlier run would add its counts to this one's; anything else in a configured
-    directory is left alone.
+    Files left by an earlier run would add its counts (and its exemplars) to this one's; anything else in
+    a configured directory is left alone.
     """
     directory = configured or default_metrics_directory(port)
     directory.mkdir(parents=True, exist_ok=True)
-    for stale in directory.glob("*.db"):
-        stale.unlink()
+    for pattern in ("*.db", f"{EXEMPLAR_FILE_PREFIX}*{EXEMPLAR_FILE_SUFFIX}"):
+        for stale in directory.glob(pattern):
+            stale.unlink()
     os.environ[VARIABLE] = str(directory)
     return directory

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,8 +61,11 @@ def substitute(expr: str, variables: dict[str, str]) -> str:
 
 
 class PrometheusProcess:
-    def __init__(self, binary: str, config: dict[str, Any], directory: Path) -> None:
+    def __init__(
+        self, binary: str, config: dict[str, Any], directory: Path, *, flags: Sequence[str] = ()
+    ) -> None:
         self._binary = binary
+        self._flags = list(flags)
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._config_path = directory / "prometheus.yml"
@@ -78,6 +82,7 @@ class PrometheusProcess:
                     f"--config.file={self._config_path}",
                     f"--storage.tsdb.path={self._data}",
                     f"--web.listen-address=127.0.0.1:{self.port}",
+                    *self._flags,
                 ],
                 stdout=log,
                 stderr=log,

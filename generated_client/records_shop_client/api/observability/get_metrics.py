@@ -52,7 +52,9 @@ def sync_detailed(
 
      The Prometheus text exposition format (version 0.0.4): requests by method, route template and
     status, their latency, the database pool, records stored and deleted, chat connections and messages.
-    With several workers, the figures of all of them added up.
+    With several workers, the figures of all of them added up. Asked for OpenMetrics (`Accept:
+    application/openmetrics-text`, as Prometheus asks), the same figures in that format, the latency's
+    buckets carrying exemplars with the `trace_id` of a recent traced request when tracing is on.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -79,7 +81,9 @@ def sync(
 
      The Prometheus text exposition format (version 0.0.4): requests by method, route template and
     status, their latency, the database pool, records stored and deleted, chat connections and messages.
-    With several workers, the figures of all of them added up.
+    With several workers, the figures of all of them added up. Asked for OpenMetrics (`Accept:
+    application/openmetrics-text`, as Prometheus asks), the same figures in that format, the latency's
+    buckets carrying exemplars with the `trace_id` of a recent traced request when tracing is on.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -102,7 +106,9 @@ async def asyncio_detailed(
 
      The Prometheus text exposition format (version 0.0.4): requests by method, route template and
     status, their latency, the database pool, records stored and deleted, chat connections and messages.
-    With several workers, the figures of all of them added up.
+    With several workers, the figures of all of them added up. Asked for OpenMetrics (`Accept:
+    application/openmetrics-text`, as Prometheus asks), the same figures in that format, the latency's
+    buckets carrying exemplars with the `trace_id` of a recent traced request when tracing is on.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -127,7 +133,9 @@ async def asyncio(
 
      The Prometheus text exposition format (version 0.0.4): requests by method, route template and
     status, their latency, the database pool, records stored and deleted, chat connections and messages.
-    With several workers, the figures of all of them added up.
+    With several workers, the figures of all of them added up. Asked for OpenMetrics (`Accept:
+    application/openmetrics-text`, as Prometheus asks), the same figures in that format, the latency's
+    buckets carrying exemplars with the `trace_id` of a recent traced request when tracing is on.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
