@@ -3,7 +3,8 @@
 Each process gets its service's command and environment from Compose's normalized model; only addresses
 are local (a throwaway PostgreSQL, free ports, nginx for the proxy). The migrate service brings the database
 to the latest revision, every API replica then reports ready, and the load client, aimed at the proxy as
-its service is, prints its periodic reports and a summary without a single error. An API replica sent
+its service is, prints its periodic reports and a summary without a single error, and its sampled traces
+reach the collector from the replicas behind the proxy. An API replica sent
 the image's stop signal shuts down within the grace period compose gives it before killing it.
 """
 
