@@ -28,8 +28,9 @@ from opentelemetry.trace import INVALID_SPAN, Span, SpanKind
 DEFAULT_SERVICE_NAME = "records-shop-loadclient"
 SUPPORTED_PROTOCOL = "http/protobuf"
 # The stable HTTP attribute names (`http.request.method`, `url.full`), as the server's spans use; the
-# variable set by the operator wins.
-STABLE_CONVENTIONS = "http"
+# variable set by the operator wins. The server's very value: the instrumentations read it once per process,
+# and a process holding both (the tests) must not get the database's deprecated names from the client's.
+STABLE_CONVENTIONS = "http,database"
 
 # What an operation yields with tracing off: no span started, no context attached.
 _NO_OPERATION = contextlib.nullcontext(INVALID_SPAN)
@@ -84,6 +85,7 @@ class Tracing:
             return []
         # create_trace_config takes the conventions as an argument and reads no variable; the instrumentor
         # that would read OTEL_SEMCONV_STABILITY_OPT_IN patches every session. Its reader, then, as it does:
+        os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", STABLE_CONVENTIONS)
         _OpenTelemetrySemanticConventionStability._initialize()  # type: ignore[no-untyped-call]
         mode = _OpenTelemetrySemanticConventionStability._get_opentelemetry_stability_opt_in_mode(
             _OpenTelemetryStabilitySignalType.HTTP
@@ -122,7 +124,6 @@ def configured_tracing() -> Tracing:
     if not tracing_requested(os.environ):
         return TRACING_OFF
     _check_protocol(os.environ)
-    os.environ.setdefault("OTEL_SEMCONV_STABILITY_OPT_IN", STABLE_CONVENTIONS)
     # Exported at shutdown() rather than by the SDK's exit hook: the run's end is ours to order.
     provider = TracerProvider(resource=_resource(), shutdown_on_exit=False)
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))

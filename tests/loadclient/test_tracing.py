@@ -49,6 +49,12 @@ class Replica:
         return web.json_response({"uuid": request.match_info["key"], "text": "x"})
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A trace config made here writes OTEL_SEMCONV_STABILITY_OPT_IN: gone again after the test."""
+    monkeypatch.delenv("OTEL_SEMCONV_STABILITY_OPT_IN", raising=False)
+
+
 @pytest.fixture
 def no_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ENDPOINT_VARIABLES:
@@ -57,9 +63,8 @@ def no_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def an_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
-    # Nothing listens there: these tests export nothing. configured_tracing may set this one.
+    # Nothing listens there: these tests export nothing.
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")
-    monkeypatch.delenv("OTEL_SEMCONV_STABILITY_OPT_IN", raising=False)
     monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
 
 
