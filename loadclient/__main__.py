@@ -16,6 +16,7 @@ from loadclient.journal import Journal
 from loadclient.records import OLDEST_PER_ROUND, Claims, LoadShape, RecordBound, consume, produce
 from loadclient.shop import Pace, Shopper
 from loadclient.stats import RecordsStats, ShopStats
+from loadclient.tracing import Tracing, TracingConfigError, configured_tracing
 from loadclient.transport import CredentialsRefused, open_client
 
 
@@ -84,23 +85,24 @@ def _stop_event(duration: float | None) -> asyncio.Event:
     return stop
 
 
-async def run_shop(args: argparse.Namespace) -> ShopStats:
+async def run_shop(args: argparse.Namespace, tracing: Tracing) -> ShopStats:
     stop = _stop_event(args.duration)
     stats, pace, catalogue = ShopStats(), Pace(args.rate), list[int]()
-    client = open_client(args.base_url, args.shoppers, args.token)
+    client = open_client(args.base_url, args.shoppers, args.token, tracing.trace_configs())
     async with client.get_async_httpx_client():
         await asyncio.gather(
             _report(stats, args.report_every, stop),
-            *(Shopper(client, stats, pace, catalogue, stop).shop() for _ in range(args.shoppers)),
+            *(Shopper(client, stats, pace, catalogue, stop, tracing).shop() for _ in range(args.shoppers)),
         )
     return stats
 
 
-async def run(args: argparse.Namespace) -> RecordsStats:
+async def run(args: argparse.Namespace, tracing: Tracing) -> RecordsStats:
     stop = _stop_event(args.duration)
     stats = RecordsStats()
     shape = LoadShape(args.batch_min, args.batch_max, args.text_length)
-    client = open_client(args.base_url, args.producers + args.consumers * OLDEST_PER_ROUND, args.token)
+    connections = args.producers + args.consumers * OLDEST_PER_ROUND
+    client = open_client(args.base_url, connections, args.token, tracing.trace_configs())
     journal = Journal(args.journal)
     claims = Claims()
     bound = RecordBound(args.max_records, stats)
@@ -108,8 +110,11 @@ async def run(args: argparse.Namespace) -> RecordsStats:
         async with client.get_async_httpx_client():
             await asyncio.gather(
                 _report(stats, args.report_every, stop),
-                *(produce(client, stats, journal, shape, stop, bound) for _ in range(args.producers)),
-                *(consume(client, stats, journal, claims, stop) for _ in range(args.consumers)),
+                *(
+                    produce(client, stats, journal, shape, stop, bound, tracing)
+                    for _ in range(args.producers)
+                ),
+                *(consume(client, stats, journal, claims, stop, tracing) for _ in range(args.consumers)),
             )
     finally:
         journal.close()
@@ -118,16 +123,24 @@ async def run(args: argparse.Namespace) -> RecordsStats:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        tracing = configured_tracing()
+    except TracingConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     # uvloop: the client shares two cores with the server, and the default loop's selector was a sixth
     # of its CPU under the bench's run.
     try:
         stats: RecordsStats | ShopStats = (
-            uvloop.run(run_shop(args)) if args.scenario == "shop" else uvloop.run(run(args))
+            uvloop.run(run_shop(args, tracing)) if args.scenario == "shop" else uvloop.run(run(args, tracing))
         )
     except CredentialsRefused as refused:
         hint = "the token is wrong" if args.token else "pass --token or set API_TOKEN"
         print(f"error: the server refused this client's credentials ({hint}): {refused}", file=sys.stderr)
         return 2
+    finally:
+        # SIGINT and SIGTERM end the run (_stop_event) rather than the process, so this runs for them too.
+        tracing.shutdown()
     print(stats.summary_line(), flush=True)
     return 0
 

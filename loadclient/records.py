@@ -14,6 +14,7 @@ from functools import partial
 from typing import Any
 
 import httpx
+from opentelemetry.trace import StatusCode, get_current_span
 from records_shop_client import Client
 from records_shop_client.api.records import create_batch, delete_by_key, get_by_key
 from records_shop_client.models import NewRecord, Record
@@ -21,6 +22,7 @@ from records_shop_client.models import NewRecord, Record
 from loadclient.backoff import Backoff
 from loadclient.journal import Journal
 from loadclient.stats import RecordsStats, RequestFailed, timed
+from loadclient.tracing import TRACING_OFF, Tracing
 from loadclient.transport import REQUEST_TIMEOUT_S
 
 ALPHABET = string.ascii_letters + string.digits
@@ -127,6 +129,7 @@ async def produce(
     shape: LoadShape,
     stop: asyncio.Event,
     bound: RecordBound | None = None,
+    tracing: Tracing = TRACING_OFF,
 ) -> None:
     backoff = Backoff()
     bound = bound or RecordBound(None, stats)
@@ -135,7 +138,9 @@ async def produce(
         if not await bound.reserve(len(batch), stop):
             return
         try:
-            await _store(client, stats, journal, batch, backoff, stop)
+            # One trace from the first attempt to the stored answer, the waits between attempts included.
+            with tracing.operation("insert batch"):
+                await _store(client, stats, journal, batch, backoff, stop)
         finally:
             bound.settle(len(batch))
 
@@ -166,16 +171,30 @@ async def _store(
         if answer is not None:
             stats.errors += 1  # an answer the contract gives no reason to expect
         if stop.is_set():
+            _failed("stopped before the batch was stored")
             return
         uncertain = True
         await backoff.wait(stop)
 
 
-async def _delete(client: Client, stats: RecordsStats, journal: Journal, record: Record) -> bool:
+def _failed(why: str) -> None:
+    """Mark the current operation's span failed (a no-op with tracing off)."""
+    get_current_span().set_status(StatusCode.ERROR, why)
+
+
+async def _delete(
+    client: Client, stats: RecordsStats, journal: Journal, record: Record, tracing: Tracing = TRACING_OFF
+) -> bool:
     """Delete the record; whether it is now gone from the table (deleted, or found already gone)."""
+    with tracing.operation("delete record"):
+        return await _delete_once(client, stats, journal, record)
+
+
+async def _delete_once(client: Client, stats: RecordsStats, journal: Journal, record: Record) -> bool:
     answer = await _send(client, stats, delete_by_key._get_kwargs(key=record.uuid))
     if answer is None:
         journal.delete_attempted(record.uuid, "error")
+        _failed("no answer")
         return False
     journal.delete_attempted(record.uuid, answer.status, answer.replayed)
     if answer.status == 200 or (answer.status == 404 and answer.replayed):
@@ -187,6 +206,7 @@ async def _delete(client: Client, stats: RecordsStats, journal: Journal, record:
         stats.races += 1  # another client got there first: expected, not an error
     else:
         stats.errors += 1
+        _failed(f"status {answer.status}")
     return answer.status in (200, 404)
 
 
@@ -244,8 +264,29 @@ class Claims:
             await asyncio.wait_for(self._released.wait(), timeout_s)
 
 
+async def _fetch_oldest(
+    client: Client, stats: RecordsStats, tracing: Tracing
+) -> tuple[Answer | None, object]:
+    """GET /10: the answer, and the records it lists (None unless it answered 200 with a list)."""
+    with tracing.operation("fetch oldest"):
+        answer = await _send(client, stats, get_by_key._get_kwargs(key=str(OLDEST_PER_ROUND)))
+        oldest = (
+            get_by_key._build_response(client=client, response=answer.response).parsed
+            if answer is not None and answer.status == 200
+            else None
+        )
+        if not isinstance(oldest, list):
+            _failed("no list of records")
+        return answer, oldest
+
+
 async def consume(
-    client: Client, stats: RecordsStats, journal: Journal, claims: Claims, stop: asyncio.Event
+    client: Client,
+    stats: RecordsStats,
+    journal: Journal,
+    claims: Claims,
+    stop: asyncio.Event,
+    tracing: Tracing = TRACING_OFF,
 ) -> None:
     backoff = Backoff()
     deleting: set[asyncio.Task[None]] = set()
@@ -253,7 +294,7 @@ async def consume(
     async def delete_claimed(record: Record) -> None:
         gone = False
         try:
-            gone = await _delete(client, stats, journal, record)
+            gone = await _delete(client, stats, journal, record, tracing)
         finally:
             claims.release(record, gone)
 
@@ -261,12 +302,7 @@ async def consume(
         if len(claims) > OLDEST_PER_ROUND // 2:
             await claims.wait_for_release(EMPTY_TABLE_PAUSE_S)
             continue
-        answer = await _send(client, stats, get_by_key._get_kwargs(key=str(OLDEST_PER_ROUND)))
-        oldest = (
-            get_by_key._build_response(client=client, response=answer.response).parsed
-            if answer is not None and answer.status == 200
-            else None
-        )
+        answer, oldest = await _fetch_oldest(client, stats, tracing)
         if not isinstance(oldest, list):
             if answer is not None:
                 stats.errors += 1  # _send counted a failed replay already

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import TypeVar
 
+from opentelemetry.trace import StatusCode
 from records_shop_client import Client
 from records_shop_client.api.carts import add_to_cart, create_cart, get_cart, list_carts
 from records_shop_client.api.items import create_item, delete_item, get_item, list_items
@@ -23,6 +24,7 @@ from records_shop_client.types import Response
 
 from loadclient.backoff import Backoff
 from loadclient.stats import RequestFailed, ShopStats, timed
+from loadclient.tracing import TRACING_OFF, Tracing
 
 T = TypeVar("T")
 
@@ -57,9 +59,16 @@ class Stopped(Exception):
 
 class Shopper:
     def __init__(
-        self, client: Client, stats: ShopStats, pace: Pace, catalogue: list[int], stop: asyncio.Event
+        self,
+        client: Client,
+        stats: ShopStats,
+        pace: Pace,
+        catalogue: list[int],
+        stop: asyncio.Event,
+        tracing: Tracing = TRACING_OFF,
     ) -> None:
         self._stop = stop
+        self._tracing = tracing
         self._client = client
         self._stats = stats
         self._pace = pace
@@ -123,15 +132,25 @@ class Shopper:
             await self._call(lambda: delete_item.asyncio_detailed(item_id, client=client), 200)
             self._stats.deleted += 1
 
+    async def _traced_visit(self) -> bool:
+        """One visit as one trace, its requests the children of one root span; whether it went through."""
+        with self._tracing.operation("shop visit") as span:
+            try:
+                await self.visit()
+            except VisitFailed as failed:
+                span.set_status(StatusCode.ERROR, str(failed))
+                return False
+            return True
+
     async def shop(self) -> None:
         backoff = Backoff()
         while not self._stop.is_set():
             try:
-                await self.visit()
+                went_through = await self._traced_visit()
             except Stopped:
                 return
-            except VisitFailed:
+            if went_through:
+                backoff.reset()
+            else:
                 self._stats.errors += 1
                 await backoff.wait(self._stop)
-            else:
-                backoff.reset()

@@ -10,7 +10,7 @@ client still builds every request and parses every answer it is asked to.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -73,8 +73,11 @@ class AiohttpRequester:
         max_connections: int,
         timeout_s: float = REQUEST_TIMEOUT_S,
         token: str | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         self._base_url = base_url.rstrip("/")
+        # Empty with tracing off: aiohttp then runs no trace callback at all.
+        self._trace_configs = list(trace_configs)
         self._headers = {"Authorization": f"Bearer {token}"} if token else None
         self._max_connections = max_connections
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -89,6 +92,7 @@ class AiohttpRequester:
                 timeout=self._timeout,
                 headers=self._headers,
                 json_serialize=lambda value: orjson.dumps(value).decode(),
+                trace_configs=self._trace_configs or None,
             )
         return self._session
 
@@ -135,10 +139,16 @@ class AiohttpRequester:
         await self.aclose()
 
 
-def open_client(base_url: str, max_connections: int, token: str | None = None) -> Client:
-    """A generated `Client` whose async calls go straight to aiohttp, each with the token if one is given.
+def open_client(
+    base_url: str,
+    max_connections: int,
+    token: str | None = None,
+    trace_configs: Sequence[aiohttp.TraceConfig] = (),
+) -> Client:
+    """A generated `Client` whose async calls go straight to aiohttp, each with the token if one is given,
+    traced by the `trace_configs` if any (loadclient.tracing).
 
     The generated `AuthenticatedClient` would add the header through httpx, which this client bypasses.
     """
-    requester = AiohttpRequester(base_url, max_connections, token=token)
+    requester = AiohttpRequester(base_url, max_connections, token=token, trace_configs=trace_configs)
     return Client(base_url=base_url).set_async_httpx_client(requester)  # type: ignore[arg-type]
