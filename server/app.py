@@ -135,7 +135,7 @@ def create_app(settings: Settings, tracer_provider: TracerProvider | None = None
         use_stable_conventions()
     configured = api_tokens(settings)
     tokens = BearerTokens(configured) if configured else None
-    chat = create_hub(settings, metrics.ChatMetrics())
+    chat = create_hub(settings, metrics.ChatMetrics(), tracer_provider)
     # As written when the server has tokens; without, open (server.contract.spec.open_contract).
     contract = load_contract(SPEC_PATH)
     served = dict(contract) if tokens is not None else open_contract(contract)
