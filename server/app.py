@@ -143,7 +143,7 @@ def create_app(settings: Settings, tracer_provider: TracerProvider | None = None
     tracer_provider = tracer_provider or configured_tracer_provider()
     configured = api_tokens(settings)
     tokens = BearerTokens(configured) if configured else None
-    chat = create_hub(settings, metrics.ChatMetrics())
+    chat = create_hub(settings, metrics.ChatMetrics(), tracer_provider)
     # As written when the server has tokens; without, open (server.contract.spec.open_contract).
     contract = load_contract(SPEC_PATH)
     served = dict(contract) if tokens is not None else open_contract(contract)

@@ -170,7 +170,7 @@ async def _read(hub: ChatHub, websocket: WebSocket, member: Member, slowdown: Sl
             throttled_since = None
             if slowdown.active and rate.caught_up_in() == 0:
                 slowdown.end()
-        hub.fanout.publish(member.room, member.username, text)
+        hub.publish(member.room, member.username, text)
         hub.rooms.relayed()
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 import abc
 from collections.abc import Callable
 
-# (room, sender's username, text): hands a message to this process's connections in the room.
-Deliver = Callable[[str, str, str], None]
+# (room, sender's username, text, trace context): hands a message to this process's connections in the room.
+# The trace context is server.chat.tracing's: the fan-out carries it without reading it ("" for none).
+Deliver = Callable[[str, str, str, str], None]
+# The longest trace context a message carries: letters, digits, `-` and `_` (server.chat.tracing).
+TRACE_CONTEXT_LENGTH = 34
 
 
 class Fanout(abc.ABC):
@@ -24,7 +27,7 @@ class Fanout(abc.ABC):
     async def stop(self) -> None: ...
 
     @abc.abstractmethod
-    def publish(self, room: str, sender: str, text: str) -> None:
+    def publish(self, room: str, sender: str, text: str, trace_context: str = "") -> None:
         """Deliver to every process's room, this one at once; never waits on the network."""
 
     @abc.abstractmethod
@@ -54,9 +57,9 @@ class InProcessFanout(Fanout):
     async def stop(self) -> None:
         self._deliver = None
 
-    def publish(self, room: str, sender: str, text: str) -> None:
+    def publish(self, room: str, sender: str, text: str, trace_context: str = "") -> None:
         if self._deliver is not None:
-            self._deliver(room, sender, text)
+            self._deliver(room, sender, text, trace_context)
 
     async def claim_name(self, room: str, username: str) -> bool:
         return True

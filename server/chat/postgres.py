@@ -19,12 +19,12 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import psycopg
 from psycopg.conninfo import make_conninfo
 
-from server.chat.fanout import Deliver, Fanout
+from server.chat.fanout import TRACE_CONTEXT_LENGTH, Deliver, Fanout
 from server.chat.names import MAX_ROOM_NAME_LENGTH, MAX_USERNAME_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,21 @@ ORIGIN_HEX_DIGITS = 12
 MAX_SEQUENCE_DIGITS = 20
 # The payload is `origin sequence room sender base64(text)`: every field but the text is ASCII without
 # spaces, and base64 keeps any text (NUL included, which PostgreSQL text refuses) to 4/3 of its UTF-8 size.
-PAYLOAD_OVERHEAD = ORIGIN_HEX_DIGITS + MAX_SEQUENCE_DIGITS + MAX_ROOM_NAME_LENGTH + MAX_USERNAME_LENGTH + 4
+# With tracing on, the sequence is followed by `.` and the trace context (server.chat.tracing), which the
+# release before it never read: it drops the sequence (which only keeps NOTIFY from merging equal payloads
+# of one batch), so both releases read each other's payloads during a rolling update. Without tracing the
+# payload is the same as before, byte for byte.
+CONTEXT_SEPARATOR = "."
+PAYLOAD_OVERHEAD = (
+    ORIGIN_HEX_DIGITS
+    + MAX_SEQUENCE_DIGITS
+    + len(CONTEXT_SEPARATOR)
+    + TRACE_CONTEXT_LENGTH
+    + MAX_ROOM_NAME_LENGTH
+    + MAX_USERNAME_LENGTH
+    + 4
+)
+# 5,877 bytes; 5,904 before the trace context took its 35 bytes of payload (27 of text).
 MAX_TEXT_BYTES = (MAX_PAYLOAD_BYTES - PAYLOAD_OVERHEAD) // 4 * 3
 # One statement publishes everything waiting, up to this many: one round trip carries a burst.
 PUBLISH_BATCH = 200
@@ -78,6 +92,27 @@ RECLAIM_SEAT = f"SELECT pg_try_advisory_lock({SEAT_NAMESPACE}, hashtext(%(room)s
 RELEASE_SEAT = f"SELECT pg_advisory_unlock({SEAT_NAMESPACE}, hashtext(%(room)s || '/' || %(seat)s))"
 
 
+class Notified(NamedTuple):
+    origin: str
+    room: str
+    sender: str
+    text: str
+    # "" in a payload of an untraced server or of the release before the context existed.
+    trace_context: str
+
+
+def encode_payload(origin: str, sequence: int, room: str, sender: str, text: str, trace_context: str) -> str:
+    message_id = f"{sequence}{CONTEXT_SEPARATOR}{trace_context}" if trace_context else str(sequence)
+    return f"{origin} {message_id} {room} {sender} {base64.b64encode(text.encode()).decode()}"
+
+
+def decode_payload(payload: str) -> Notified:
+    """The message in a payload of this release or the one before; ValueError for anything else."""
+    origin, message_id, room, sender, encoded = payload.split(" ", 4)
+    _sequence, _, trace_context = message_id.partition(CONTEXT_SEPARATOR)
+    return Notified(origin, room, sender, base64.b64decode(encoded, validate=True).decode(), trace_context)
+
+
 def name_key(room: str, username: str) -> int:
     digest = hashlib.blake2b(f"{room}/{username}".encode(), digest_size=4).digest()
     return int.from_bytes(digest, "big", signed=True)
@@ -87,6 +122,7 @@ class PostgresFanout(Fanout):
     def __init__(self, conninfo: str) -> None:
         self._conninfo = make_conninfo(conninfo, application_name=APPLICATION_NAME, **KEEPALIVES)
         self._origin = secrets.token_hex(ORIGIN_HEX_DIGITS // 2)
+        self._own_payloads = f"{self._origin} "
         self._sequence = itertools.count()
         self._pending: deque[str] = deque()
         self._wake = asyncio.Event()
@@ -120,14 +156,15 @@ class PostgresFanout(Fanout):
                 await task
         self._tasks = []
 
-    def publish(self, room: str, sender: str, text: str) -> None:
+    def publish(self, room: str, sender: str, text: str, trace_context: str = "") -> None:
         assert self._deliver is not None
-        self._deliver(room, sender, text)
+        self._deliver(room, sender, text, trace_context)
         if self._publisher is None or len(self._pending) >= PUBLISH_QUEUE_LIMIT:
             self.dropped += 1
             return
-        encoded = base64.b64encode(text.encode()).decode()
-        self._pending.append(f"{self._origin} {next(self._sequence)} {room} {sender} {encoded}")
+        self._pending.append(
+            encode_payload(self._origin, next(self._sequence), room, sender, text, trace_context)
+        )
         self._wake.set()
 
     async def claim_name(self, room: str, username: str) -> bool:
@@ -179,16 +216,16 @@ class PostgresFanout(Fanout):
                 await connection.execute(RELEASE_SEAT, {"room": room, "seat": seat})
 
     def _receive(self, payload: str) -> None:
+        # This process's own messages were delivered here as they were published: not even decoded again.
+        if payload.startswith(self._own_payloads) or self._deliver is None:
+            return
         try:
-            origin, _sequence, room, sender, encoded = payload.split(" ", 4)
-            if origin == self._origin or self._deliver is None:
-                return
-            text = base64.b64decode(encoded, validate=True).decode()
+            message = decode_payload(payload)
         except ValueError:
             # Anyone with access to the database can NOTIFY this channel: what we did not write is dropped.
             logger.warning("chat: ignored a notification that is not a chat message: %.80r", payload)
             return
-        self._deliver(room, sender, text)
+        self._deliver(message.room, message.sender, message.text, message.trace_context)
 
     async def _listen(self, connection: Connection) -> None:
         await connection.execute(f"LISTEN {CHANNEL}")

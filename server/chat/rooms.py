@@ -116,6 +116,11 @@ class Rooms:
         self.messages_relayed += 1
         self._observer.message_relayed()
 
+    def recipients(self, room: str, sender: str) -> int:
+        """How many connections of this process a message of `sender` to `room` is for."""
+        members = self._rooms.get(room, {})
+        return len(members) - (sender in members)
+
     def deliver(self, room: str, sender: str, text: str) -> None:
         """`sender :: text` to every member of the room but the sender; a member that lags is dropped."""
         members = self._rooms.get(room)

@@ -80,6 +80,13 @@ def test_the_code_keeps_every_contract(project_copy: Path) -> None:
             "server.handlers.violation -> server.observability.tracing.provider",
         ),
         (
+            # The module replaced by one that reads the context it carries.
+            "server.chat.rooms",
+            "from opentelemetry import trace\n",
+            "The chat's fan-out and rooms know nothing of OpenTelemetry",
+            "server.chat.rooms -> opentelemetry",
+        ),
+        (
             "server.violation",
             "import devtools.ports\n",
             "server imports nothing of loadclient, bench, scripts, devtools or tests",
@@ -99,7 +106,8 @@ def test_the_code_keeps_every_contract(project_copy: Path) -> None:
         ),
     ],
     ids=["db-imports-handlers", "db-imports-starlette", "http-imports-driver", "handlers-import-tracing",
-         "server-imports-devtools", "bench-imports-tests", "loadclient-imports-server"],
+         "rooms-import-opentelemetry", "server-imports-devtools", "bench-imports-tests",
+         "loadclient-imports-server"],
 )  # fmt: skip
 def test_a_forbidden_import_fails_the_lint_naming_its_contract(
     project_copy: Path, tmp_path: Path, module: str, source: str, contract: str, import_line: str
