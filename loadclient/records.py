@@ -43,6 +43,11 @@ class LoadShape:
 # answers 200, or 409 once a consumer took some of it), GET changes nothing, and a DELETE replayed after
 # its first attempt committed answers 404.
 REPLAY_STATUSES = frozenset({502, 503, 504})
+# The pause before each replay. One immediate replay was not enough: while a replica drains after SIGTERM its
+# supervisor still accepts connections it will never serve, the proxy's round robin sends about half the
+# requests there, and a replay could meet the same fate (tests/deploy/test_replica_faults.py failed 1 run in 3
+# on a loaded machine, 4 in 4 with tracing on). Four replays over about 1.5 s outlast that window.
+REPLAY_PAUSES_S = (0.0, 0.1, 0.4, 1.0)
 # Set by the proxy (deploy/nginx) when it sent the request to a second replica after the first one took
 # it and gave no answer: the request may have been processed twice.
 REPLAYED_HEADER = "X-Proxy-Replayed"
@@ -62,23 +67,25 @@ class Answer:
 
 
 async def _send(client: Client, stats: RecordsStats, request: dict[str, Any]) -> Answer | None:
-    """Send a request the generated client built; after a 502, 503, 504 or no answer, once more at once.
+    """Send a request the generated client built; after a 502, 503, 504 or no answer, again (REPLAY_PAUSES_S).
 
-    A replica that dies or stops under the proxy fails the requests it held, and the next attempt goes
-    to another: that first failure is counted a replay, not an error. A replay that fails too is an
-    error, and None: the caller backs off. The answer goes unparsed unless the caller parses it: parsing
+    A replica that dies or stops under the proxy fails the requests it held, and a later attempt goes to
+    another: each such failure is counted a replay, not an error. When the last replay fails too, that is
+    an error, and None: the caller backs off. The answer goes unparsed unless the caller parses it: parsing
     the records a POST /new echoes cost more than sending it.
     """
     requester = client.get_async_httpx_client()
-    for attempt in range(2):
+    for attempt, pause_s in enumerate((*REPLAY_PAUSES_S, None)):
         try:
             response = await timed(stats, partial(requester.request, **request))
         except RequestFailed:
             response = None
         if response is not None and response.status_code not in REPLAY_STATUSES:
             return Answer(response, replayed=attempt > 0 or REPLAYED_HEADER in response.headers)
-        if attempt == 0:
-            stats.replays += 1
+        if pause_s is None:
+            break
+        stats.replays += 1
+        await asyncio.sleep(pause_s)
     stats.errors += 1
     return None
 

@@ -114,7 +114,7 @@ class RecordsStats(Report):
     deleted: int = 0
     races: int = 0
     errors: int = 0
-    # Requests sent again at once after a 502, 503, 504 or no answer; a replay that failed too is an error.
+    # Requests sent again after a 502, 503, 504 or no answer (REPLAY_PAUSES_S); a failed last one is an error.
     replays: int = 0
 
     @property

@@ -5,11 +5,8 @@ span, each request sending the `traceparent` of its own client span."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestServer
 from opentelemetry.sdk.resources import SERVICE_NAME
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -28,25 +25,9 @@ from loadclient.tracing import (
     configured_tracing,
 )
 from loadclient.transport import open_client
+from tests.utils.replica import Replica, serve
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-
-
-class Replica:
-    """A tiny server for DELETE /{key}: 503 to the first `unavailable` requests, then 200; it keeps the
-    `traceparent` of every request (None when there is none)."""
-
-    def __init__(self, unavailable: int = 0) -> None:
-        self.traceparents: list[str | None] = []
-        self._unavailable = unavailable
-        self.app = web.Application()
-        self.app.router.add_delete("/{key}", self._delete)
-
-    async def _delete(self, request: web.Request) -> web.Response:
-        self.traceparents.append(request.headers.get("traceparent"))
-        if len(self.traceparents) <= self._unavailable:
-            return web.json_response({"status": 503}, status=503)
-        return web.json_response({"uuid": request.match_info["key"], "text": "x"})
 
 
 @pytest.fixture(autouse=True)
@@ -80,11 +61,6 @@ def tracing(exporter: InMemorySpanExporter) -> Tracing:
     return Tracing(provider)
 
 
-async def _serve(replica: Replica) -> AsyncIterator[str]:
-    async with TestServer(replica.app, host="127.0.0.1") as server:
-        yield str(server.make_url("")).rstrip("/")
-
-
 async def _delete_one(base_url: str, tracing: Tracing) -> bool:
     client = open_client(base_url, 1, trace_configs=tracing.trace_configs())
     async with client.get_async_httpx_client():
@@ -115,7 +91,7 @@ def test_without_an_endpoint_tracing_is_off_with_no_trace_config_and_no_span() -
 
 async def test_with_tracing_off_a_request_carries_no_traceparent() -> None:
     replica = Replica()
-    async for base_url in _serve(replica):
+    async for base_url in serve(replica):
         assert await _delete_one(base_url, TRACING_OFF)
     assert replica.traceparents == [None]
 
@@ -151,7 +127,7 @@ async def test_an_operation_is_a_root_span_with_the_request_s_client_span_under_
     tracing: Tracing, exporter: InMemorySpanExporter
 ) -> None:
     replica = Replica()
-    async for base_url in _serve(replica):
+    async for base_url in serve(replica):
         assert await _delete_one(base_url, tracing)
     spans = exporter.get_finished_spans()
     (operation,) = _named(spans, "delete record")
@@ -167,7 +143,7 @@ async def test_a_replayed_request_stays_in_the_operation_s_trace(
     tracing: Tracing, exporter: InMemorySpanExporter
 ) -> None:
     replica = Replica(unavailable=1)
-    async for base_url in _serve(replica):
+    async for base_url in serve(replica):
         assert await _delete_one(base_url, tracing)
     spans = exporter.get_finished_spans()
     (operation,) = _named(spans, "delete record")
@@ -182,7 +158,7 @@ async def test_each_operation_starts_a_trace_of_its_own(
     tracing: Tracing, exporter: InMemorySpanExporter
 ) -> None:
     replica = Replica()
-    async for base_url in _serve(replica):
+    async for base_url in serve(replica):
         with tracing.operation("shop visit"):
             # Started inside another operation, a delete is still a trace of its own.
             assert await _delete_one(base_url, tracing)
