@@ -27,10 +27,9 @@ from opentelemetry.trace import INVALID_SPAN, Span, SpanKind
 # service.name when neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES names one, as compose names it.
 DEFAULT_SERVICE_NAME = "records-shop-loadclient"
 SUPPORTED_PROTOCOL = "http/protobuf"
-# The stable HTTP attribute names (`http.request.method`, `url.full`), as the server's spans use; the
-# variable set by the operator wins. The server's very value: the instrumentations read it once per process,
-# and a process holding both (the tests) must not get the database's deprecated names from the client's.
-STABLE_CONVENTIONS = "http,database"
+# The stable HTTP attribute names (`http.request.method`, `url.full`), as the server's own spans write them;
+# the variable set by the operator wins.
+STABLE_CONVENTIONS = "http"
 
 # What an operation yields with tracing off: no span started, no context attached.
 _NO_OPERATION = contextlib.nullcontext(INVALID_SPAN)
