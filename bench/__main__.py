@@ -18,7 +18,6 @@ import psycopg
 
 from bench.chat import chat_table, print_chat_table
 from bench.costs import middleware_microseconds, print_cost, setting_cost
-from bench.otlp_sink import OtlpSink
 from bench.records import (
     load_table,
     print_lines,
@@ -31,6 +30,7 @@ from bench.records import (
 from bench.servers import service
 from bench.side_by_side import CONCURRENCY
 from bench.wrk import LoadResult, run_wrk
+from devtools.otlp import OtlpReceiver
 from devtools.postgres import PostgresCluster
 from server.db import migrations
 
@@ -221,7 +221,7 @@ def main() -> None:
                 )
                 print_cost(cost, args.seconds, f" (LOG_FORMAT={log_format}, the lines to a file)")
         if "tracing" in parts:
-            with OtlpSink() as sink:
+            with OtlpReceiver(keep=False) as sink:
                 for label, off, on, sampler, argument in TRACING_SAMPLERS:
                     cost = setting_cost(
                         url,

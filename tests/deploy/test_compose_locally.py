@@ -20,11 +20,11 @@ import psycopg
 import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
+from devtools.otlp import OtlpReceiver
 from devtools.ports import free_port
 from server.config.paths import PROJECT_ROOT
 from server.db import migrations
 from tests.utils.local_services import LocalService, LocalSystem
-from tests.utils.otlp import OtlpReceiver
 
 # The load client reports every 10 s by default; the first report may take this long.
 FIRST_REPORT_TIMEOUT_S = 30.0

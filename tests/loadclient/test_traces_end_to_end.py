@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterator
 import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
+from devtools.otlp import OtlpReceiver
 from devtools.server import ServerProcess
 from server.config.paths import PROJECT_ROOT
 from server.db import migrations
-from tests.utils.otlp import OtlpReceiver
 
 pytestmark = pytest.mark.slow
 

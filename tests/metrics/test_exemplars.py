@@ -17,9 +17,9 @@ import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
+from devtools.otlp import OtlpReceiver
 from devtools.server import ServerProcess
 from server.observability.metrics_directory import EXEMPLAR_FILE_PREFIX
-from tests.utils.otlp import OtlpReceiver
 from tests.utils.prometheus import PrometheusProcess, render_config
 from tests.utils.system_packages import require_program
 

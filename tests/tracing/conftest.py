@@ -11,12 +11,12 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from starlette.testclient import TestClient
 
+from devtools.otlp import OtlpReceiver
 from devtools.server import ServerProcess
 from server.app import create_app
 from server.config.settings import Settings
 from server.db import migrations
 from tests.utils.database import empty_tables
-from tests.utils.otlp import OtlpReceiver
 
 
 @pytest.fixture(scope="session")

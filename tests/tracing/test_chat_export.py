@@ -13,11 +13,11 @@ import psycopg
 import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import ResourceSpans, Span
 
+from devtools.otlp import OtlpReceiver
 from devtools.server import ServerProcess
 from server.chat.postgres import CHANNEL
 from server.chat.tracing import PROCESS_SPAN, SEND_SPAN
 from tests.utils.chat import join, receive
-from tests.utils.otlp import OtlpReceiver
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,8 @@ import httpx
 import pytest
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
+from devtools.otlp import OtlpReceiver
 from devtools.server import ServerProcess
-from tests.utils.otlp import OtlpReceiver
 
 pytestmark = pytest.mark.slow
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from devtools.otlp import OtlpReceiver
 from devtools.ports import free_port
 from devtools.processes import answers_ok, stop_process
 from server.config.paths import PROJECT_ROOT
 from tests.utils.nginx import NginxProcess, local_upstream_servers
-from tests.utils.otlp import OtlpReceiver
 
 STARTUP_TIMEOUT_S = 60.0
 

@@ -1,4 +1,5 @@
-"""A small OTLP/HTTP trace receiver: what a collector gets from the server, decoded by opentelemetry-proto."""
+"""A small OTLP/HTTP trace receiver standing in for a collector: the tests' (spans decoded by
+opentelemetry-proto, kept) and the bench's (`keep=False`: every export answered, nothing decoded or kept)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import gzip
 import threading
 import time
 from collections.abc import Callable
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
@@ -19,9 +21,16 @@ TRACES_PATH = "/v1/traces"
 
 
 class OtlpReceiver:
-    """Listens on a free local port; `endpoint` is what OTEL_EXPORTER_OTLP_ENDPOINT names."""
+    """Listens on a free local port; `endpoint` is what OTEL_EXPORTER_OTLP_ENDPOINT names.
 
-    def __init__(self) -> None:
+    With `keep=False` it does the least a collector would, read the body and answer, so that what the
+    bench measures is the server's cost of tracing, not this thread's decoding (it runs in the bench's
+    own process, its CPU foreign load to the server); `exports` still counts the requests.
+    """
+
+    def __init__(self, keep: bool = True) -> None:
+        self.exports = 0
+        self._keep = keep
         self.requests: list[ExportTraceServiceRequest] = []
         self.content_types: list[str] = []
         self._lock = threading.Lock()
@@ -35,12 +44,10 @@ class OtlpReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if self.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
                 if self.path != TRACES_PATH:
                     self.send_error(404)
                     return
-                receiver._received(ExportTraceServiceRequest.FromString(body), self.headers["Content-Type"])
+                receiver._received(body, self.headers)
                 answer = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
@@ -53,10 +60,18 @@ class OtlpReceiver:
 
         return Handler
 
-    def _received(self, request: ExportTraceServiceRequest, content_type: str) -> None:
+    def _received(self, body: bytes, headers: Message) -> None:
+        if not self._keep:
+            with self._lock:
+                self.exports += 1
+            return
+        if headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        request = ExportTraceServiceRequest.FromString(body)
         with self._lock:
+            self.exports += 1
             self.requests.append(request)
-            self.content_types.append(content_type)
+            self.content_types.append(headers["Content-Type"])
 
     def resource_spans(self) -> list[ResourceSpans]:
         with self._lock:
