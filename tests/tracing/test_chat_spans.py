@@ -3,6 +3,7 @@ span, under the producer span and linked to it, however many recipients it has t
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Sequence
 
@@ -37,15 +38,20 @@ def _send_and_receive(sender: WebSocketTestSession, *receivers: WebSocketTestSes
     return [receiver.receive_text() for receiver in receivers]
 
 
+def _one_message(client: TestClient, room: str, recipients: int) -> None:
+    """One message sent in `room` by a client of its own, received by `recipients` others."""
+    with contextlib.ExitStack() as stack:
+        sender, *receivers = (
+            stack.enter_context(client.websocket_connect(f"/chat/{room}")) for _ in range(recipients + 1)
+        )
+        _send_and_receive(sender, *receivers)
+
+
 def test_a_message_sent_has_a_producer_span_named_by_the_channel_and_attributed_to_its_room(
     traced_client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
     room = _room()
-    with (
-        traced_client.websocket_connect(f"/chat/{room}") as sender,
-        traced_client.websocket_connect(f"/chat/{room}") as receiver,
-    ):
-        _send_and_receive(sender, receiver)
+    _one_message(traced_client, room, recipients=1)
     producer = _one(_chat_spans(exporter), SpanKind.PRODUCER)
     assert producer.name == SEND_SPAN == "send /chat/{chat_name}"
     assert producer.parent is None
@@ -62,11 +68,7 @@ def test_the_delivery_has_a_consumer_span_under_the_producer_span_and_linked_to_
     traced_client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
     room = _room()
-    with (
-        traced_client.websocket_connect(f"/chat/{room}") as sender,
-        traced_client.websocket_connect(f"/chat/{room}") as receiver,
-    ):
-        _send_and_receive(sender, receiver)
+    _one_message(traced_client, room, recipients=1)
     spans = _chat_spans(exporter)
     producer, consumer = _one(spans, SpanKind.PRODUCER), _one(spans, SpanKind.CONSUMER)
     assert consumer.name == PROCESS_SPAN == "process /chat/{chat_name}"
@@ -82,14 +84,7 @@ def test_the_delivery_has_a_consumer_span_under_the_producer_span_and_linked_to_
 def test_a_process_delivers_a_message_to_many_recipients_under_one_consumer_span(
     traced_client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
-    room = _room()
-    with (
-        traced_client.websocket_connect(f"/chat/{room}") as sender,
-        traced_client.websocket_connect(f"/chat/{room}") as first,
-        traced_client.websocket_connect(f"/chat/{room}") as second,
-        traced_client.websocket_connect(f"/chat/{room}") as third,
-    ):
-        _send_and_receive(sender, first, second, third)
+    _one_message(traced_client, _room(), recipients=3)
     consumer = _one(_chat_spans(exporter), SpanKind.CONSUMER)
     assert (consumer.attributes or {})["chat.recipients"] == 3
 
