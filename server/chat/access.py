@@ -14,7 +14,7 @@ from typing import Final
 
 from starlette.types import Scope
 
-from server.http.bearer import BearerTokens, Credentials
+from server.http.bearer import BearerTokens, Credentials, authorization
 
 SUBPROTOCOL: Final = "chat"
 BEARER_PREFIX: Final = "bearer."
@@ -28,7 +28,7 @@ def subprotocol(scope: Scope) -> str | None:
 
 def credentials(tokens: BearerTokens, scope: Scope) -> Credentials:
     """Whether the handshake's Authorization header or a subprotocol holds one of the server's tokens."""
-    from_header = tokens.check(_authorization(scope))
+    from_header = tokens.check(authorization(scope))
     if from_header is Credentials.VALID:
         return Credentials.VALID
     # One token a connection: the first bearer subprotocol, so a handshake buys one comparison per token.
@@ -46,10 +46,3 @@ def _decode(encoded: str) -> bytes | None:
         return base64.b64decode(encoded + "=" * (-len(encoded) % 4), altchars=b"-_", validate=True)
     except (binascii.Error, ValueError):
         return None
-
-
-def _authorization(scope: Scope) -> bytes | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return bytes(value)
-    return None

@@ -16,7 +16,7 @@ from connexion.middleware.abstract import ROUTING_CONTEXT, RoutedAPI, SpecMiddle
 from connexion.operations import AbstractOperation
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.http.bearer import BearerTokens, Credentials, unauthorized
+from server.http.bearer import BearerTokens, Credentials, authorization, unauthorized
 
 
 def requires_token(operation: AbstractOperation) -> bool:
@@ -70,15 +70,8 @@ class BearerSecurity(SpecMiddleware):  # type: ignore[misc]  # connexion is unty
         if scope["type"] == "http":
             operation_id = scope["extensions"][ROUTING_CONTEXT]["operation_id"]
             if operation_id in self._protected:
-                credentials = self._tokens.check(_authorization(scope))
+                credentials = self._tokens.check(authorization(scope))
                 if credentials is not Credentials.VALID:
                     await unauthorized(credentials)(scope, receive, send)
                     return
         await self.app(scope, receive, send)
-
-
-def _authorization(scope: Scope) -> bytes | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return bytes(value)
-    return None

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Final
 
 from starlette.responses import Response
+from starlette.types import Scope
 
 from server.http.responses import problem
 
@@ -54,6 +55,14 @@ class BearerTokens:
         if not token:
             return Credentials.MISSING
         return Credentials.VALID if self.accepts(token) else Credentials.INVALID
+
+
+def authorization(scope: Scope) -> bytes | None:
+    """The request's (or WebSocket handshake's) first Authorization header, as received."""
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return bytes(value)
+    return None
 
 
 def _digest(token: bytes) -> bytes:
