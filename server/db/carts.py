@@ -81,7 +81,7 @@ _max_quantity = cast(bindparam("max_quantity"), BigInteger)
 _limit, _offset = cast(bindparam("limit"), Integer), cast(bindparam("offset"), Integer)
 # A page of carts and their lines, one row per line (a cart without lines on one row of NULLs), in id
 # order, read in one statement so that the totals (kept on the cart by migration 0003's triggers) and the
-# lines come from one snapshot. On PostgreSQL it is migration 0004's cart_page(), which plans the page
+# lines come from one snapshot. On PostgreSQL it is cart_page() (migrations 0004, 0005), which plans the page
 # with its values on every call and its lines' query once per connection.
 _cart_page = func.cart_page(_min_price, _max_price, _min_quantity, _max_quantity, _limit, _offset)
 _sqlite_page = (
