@@ -14,6 +14,7 @@ import logging
 import os
 import select
 import socket
+import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, cast
@@ -205,13 +206,29 @@ class PostgresDatabase(Database):
             await self._pool.putconn(connection)
         return await self._pool.getconn(timeout_s)
 
+    async def _traced_checkout(
+        self, tracing: DatabaseTracing, timeout_s: float
+    ) -> psycopg.AsyncConnection[Any]:
+        """A checkout that records a pool-wait span if psycopg_pool queued it (no connection was free)."""
+        queued = self._pool.get_stats().get("requests_queued", 0)
+        started_ns = time.time_ns()
+        error: BaseException | None = None
+        try:
+            return await self._checkout(timeout_s)
+        except BaseException as failure:
+            error = failure
+            raise
+        finally:
+            if self._pool.get_stats().get("requests_queued", 0) != queued:
+                tracing.pool_waited(started_ns, error)
+
     async def _lend(self, deadline_s: float) -> tuple[psycopg.AsyncConnection[Any], asyncio.TimerHandle]:
         """A connection, and the watchdog that severs it if it is still out after deadline_s."""
-        if self._tracing is None:
-            connection = await self._checkout(min(deadline_s, POOL_TIMEOUT_S))
+        timeout_s = min(deadline_s, POOL_TIMEOUT_S)
+        if self._tracing is not None and self._tracing.recording():
+            connection = await self._traced_checkout(self._tracing, timeout_s)
         else:
-            with self._tracing.pool_wait():
-                connection = await self._checkout(min(deadline_s, POOL_TIMEOUT_S))
+            connection = await self._checkout(timeout_s)
         watchdog = asyncio.get_running_loop().call_later(deadline_s, _sever, connection, deadline_s)
         return connection, watchdog
 

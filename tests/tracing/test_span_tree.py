@@ -56,16 +56,13 @@ def test_post_new_has_a_server_span_named_by_its_route(
     assert attributes["url.path"] == "/new"
 
 
-def test_post_new_waits_for_a_connection_then_runs_its_statements_under_the_server_span(
+def test_post_new_runs_its_statements_under_the_server_span_without_a_pool_wait_when_one_is_free(
     traced_client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
     traced_client.post("/new", json=[{"text": SECRET_TEXT}])
     spans = exporter.get_finished_spans()
     server = _server_span(spans)
-    children = _children(spans, server)
-    waits = [span for span in children if span.name == POOL_WAIT_SPAN]
-    assert len(waits) == 1
-    assert waits[0].kind == SpanKind.INTERNAL
+    assert [span for span in spans if span.name == POOL_WAIT_SPAN] == []
     statements = _statements(spans)
     assert statements
     assert all(
@@ -110,7 +107,7 @@ def test_get_by_uuid_is_named_by_the_template_and_keeps_the_raw_path_in_url_path
     attributes = server.attributes or {}
     assert attributes["http.route"] == "/{key}"
     assert attributes["url.path"] == f"/{record['uuid']}"
-    assert [span.name for span in _children(spans, server) if span.name == POOL_WAIT_SPAN] == [POOL_WAIT_SPAN]
+    assert _children(spans, server) == _statements(spans)
     (select,) = _statements(spans)
     assert select.name.startswith("SELECT")
     # The uuid is in the raw path alone: never in the statement span.
@@ -118,7 +115,7 @@ def test_get_by_uuid_is_named_by_the_template_and_keeps_the_raw_path_in_url_path
     assert SECRET_TEXT not in _every_value(spans)
 
 
-def test_cart_add_has_its_route_a_pool_wait_and_one_span_per_statement(
+def test_cart_add_has_its_route_and_one_span_per_statement(
     traced_client: TestClient, exporter: InMemorySpanExporter
 ) -> None:
     item = traced_client.post("/item", json={"name": "secret-item-name", "price": 12.5}).json()
@@ -129,8 +126,6 @@ def test_cart_add_has_its_route_a_pool_wait_and_one_span_per_statement(
     server = _server_span(spans)
     assert server.name == "POST /cart/{cart_id}/add/{item_id}"
     assert (server.attributes or {})["http.route"] == "/cart/{cart_id}/add/{item_id}"
-    waits = [span for span in _children(spans, server) if span.name == POOL_WAIT_SPAN]
-    assert len(waits) >= 1
     statements = _statements(spans)
     assert statements
     for span in statements:
