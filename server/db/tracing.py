@@ -5,9 +5,9 @@ knows nothing of how spans leave the process. Both spans are opened only inside 
 request): a child of an unsampled span would be dropped too, and deciding so costs a sampling call each.
 
 The pool-wait span is recorded only for a checkout that queued because no connection was free: one that
-found a free connection waited for nothing a trace could show (10 to 20 us), and its span cost a sampled
-request a third of its tracing (about 35 us to make and 33 us to encode, of about 400 us for three spans
-and their export, measured in-process on 2026-12-02).
+found a free connection waited for nothing a trace could show (10 to 20 us), and its span was one of a
+sampled request's three (each about 40 us to make and 33 us to encode; a sampled request's tracing cost
+about 450 us in all, measured in-process on 2026-12-02, bench/PROFILES.md).
 
 The statement spans are ours rather than psycopg's maintained instrumentation
 (opentelemetry-instrumentation-psycopg), measured in-process on `GET /{uuid}` against PostgreSQL
