@@ -54,7 +54,10 @@ def test_the_spans_of_the_trace_include_the_statement_under_the_server_span(
     _get_count(exporting_server, traceparent)
 
     def has_statement(spans: list[Span]) -> bool:
-        return any(s.trace_id == trace_id and s.kind == Span.SpanKind.SPAN_KIND_CLIENT for s in spans)
+        # The statement ends before the server span and may leave in an earlier batch: wait for both.
+        return _server_span_of(trace_id, spans) is not None and any(
+            s.trace_id == trace_id and s.kind == Span.SpanKind.SPAN_KIND_CLIENT for s in spans
+        )
 
     spans = otlp_receiver.wait_for(has_statement)
     server = _server_span_of(trace_id, spans)
