@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -65,7 +65,7 @@ CONNEXION_SHAPE: Final[dict[str, tuple[str, ...]]] = {
     "RoutedMiddleware": ("add_api", "apis", "app"),
     "URIParser": ("resolve_path", "resolve_query"),
     "ConnexionRequest": ("path_params", "query_params"),
-    "ParameterValidator": ("validate_request",),
+    "ParameterValidator": ("validate_request", "parameters"),
     "JSONRequestBodyValidator": ("_schema", "_required"),
 }
 
@@ -219,9 +219,17 @@ class BoundOperation:
         # Checked in Connexion's order: the Content-Type, the parameters, then the body.
         if self._body is not None:
             check_media_type(scope, self._body.accepted)
-        request = ConnexionRequest(scope, uri_parser=self._uri_parser)
-        self._parameters.validate_request(request)
-        kwargs = self._arguments(scope, request)
+        if self._parameters.passes_on_path_alone(scope):
+            kwargs = self._arguments(scope, scope.get("path_params", {}), {})
+        else:
+            request = ConnexionRequest(scope, uri_parser=self._uri_parser)
+            self._parameters.validate_request(request)
+            # The request resolved (and cached) its parameters for validation: binding reads the same values.
+            kwargs = self._arguments(
+                scope,
+                request.path_params if scope.get("path_params") else {},
+                request.query_params if scope["query_string"] else {},
+            )
         if self._body is not None:
             body = await self._body.validator.read_body(receive)
             if self._body.argument is not None:
@@ -231,23 +239,22 @@ class BoundOperation:
             raise TypeError(f"{self.operation_id}: handlers bound here answer a starlette Response")
         await response(scope, receive, send)
 
-    def _arguments(self, scope: Scope, request: ConnexionRequest) -> dict[str, Any]:
-        # The request resolved (and cached) its parameters for validation: binding reads the same values.
+    def _arguments(
+        self, scope: Scope, path_params: Mapping[str, Any], query_params: Mapping[str, Any]
+    ) -> dict[str, Any]:
         kwargs = dict(self._query_defaults)
         if self._takes_accept:
             kwargs[ACCEPT_ARGUMENT] = _header(scope, b"accept")
-        if scope.get("path_params"):
-            for name, value in request.path_params.items():
-                bound = self._path.get(name)
-                if bound is None:
-                    kwargs[sanitized(name)] = value
-                else:
-                    kwargs[bound[0]] = bound[1](value)
-        if scope["query_string"]:
-            for name, value in request.query_params.items():
-                bound = self._query.get(name)
-                if bound is not None:
-                    kwargs[bound[0]] = bound[1](value)
+        for name, value in path_params.items():
+            bound = self._path.get(name)
+            if bound is None:
+                kwargs[sanitized(name)] = value
+            else:
+                kwargs[bound[0]] = bound[1](value)
+        for name, value in query_params.items():
+            bound = self._query.get(name)
+            if bound is not None:
+                kwargs[bound[0]] = bound[1](value)
         return kwargs
 
     @staticmethod

@@ -18,7 +18,7 @@ from connexion.validators import JSONRequestBodyValidator, ParameterValidator
 from jsonschema import Draft4Validator, ValidationError
 from starlette.datastructures import QueryParams
 from starlette.requests import ClientDisconnect
-from starlette.types import Receive
+from starlette.types import Receive, Scope
 
 from server.common.built_once import BuiltOnce
 
@@ -107,6 +107,40 @@ class NamedParameterValidator(ParameterValidator):
     _compiled_validator: ClassVar[BuiltOnce[dict[str, Any], jsonschema_rs.Draft4Validator | None]] = (
         BuiltOnce(_compiled_parameter_schema)
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._path_checks = self._compiled_path_checks()
+
+    def _compiled_path_checks(self) -> tuple[tuple[str, jsonschema_rs.Draft4Validator], ...] | None:
+        """Each path parameter's compiled validator, if those alone can judge a request without a query
+        string: no header or cookie parameters, no required query parameter, no nullable or array path
+        parameter, and no format only the Python validator checks."""
+        if self.parameters.get("header") or self.parameters.get("cookie"):
+            return None
+        if any(param.get("required") for param in self.parameters.get("query", [])):
+            return None
+        checks = []
+        for param in self.parameters.get("path", []):
+            compiled = self._compiled_validator(param)
+            if compiled is None or is_nullable(param) or param.get("schema", param).get("type") == "array":
+                return None
+            checks.append((param["name"], compiled))
+        return tuple(checks)
+
+    def passes_on_path_alone(self, scope: Scope) -> bool:
+        """Whether the request is valid judged by the compiled validators alone, without Connexion's
+        request object and URI parsing (15 µs of a GET /{uuid}, measured in-process): no query string
+        and every path parameter, as the router converted it, valid. False means: validate it in full,
+        which also words the error."""
+        if self._path_checks is None or scope["query_string"]:
+            return False
+        values = scope.get("path_params", {})
+        for name, compiled in self._path_checks:
+            value = values.get(name)
+            if value is None or not compiled.is_valid(value):
+                return False
+        return True
 
     def validate_request(self, request: Any) -> None:
         # Connexion hands validation values already converted by int() and float(): check them as written.

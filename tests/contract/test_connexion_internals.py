@@ -134,7 +134,7 @@ def test_routing_records_the_matched_operation_id_in_the_scope() -> None:
 
 
 # Set on instances by Connexion's __init__: the layer checks them when the app starts (second test).
-SET_IN_INIT = {"operations", "next_app", "base_path", "apis", "app", "_schema", "_required"}
+SET_IN_INIT = {"operations", "next_app", "base_path", "apis", "app", "_schema", "_required", "parameters"}
 
 
 def _contract_operation_ids() -> set[str]:
@@ -158,6 +158,10 @@ def test_connexion_still_has_every_attribute_the_operation_layer_uses() -> None:
         missing = [attribute for attribute in class_level if not hasattr(target, attribute)]
         assert missing == [], f"Connexion's {name} lost {missing}: review server/contract/operations.py"
     check_connexion_shape("URIParser", OpenAPIURIParser([], {}))
+    # The fast path of server.contract.validation reads the parameters grouped by where they are.
+    path_parameter = {"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}
+    grouped = ParameterValidator([path_parameter], uri_parser=None).parameters
+    assert grouped["path"] == [path_parameter] and grouped["query"] == []
     check_connexion_shape(
         "JSONRequestBodyValidator",
         JSONRequestBodyValidator(schema={}, required=True, encoding="utf-8", strict_validation=True),
