@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from opentelemetry.sdk.trace import ReadableSpan
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind
 from starlette.testclient import TestClient, WebSocketTestSession
 
+from server.app import create_app
 from server.chat.tracing import PROCESS_SPAN, SEND_SPAN
+from server.config.settings import Settings
+from server.db import migrations
 
 SECRET_TEXT = "a-chat-message-no-span-may-carry"
 
@@ -117,3 +121,22 @@ def test_no_chat_span_carries_the_message_text_or_a_username(
     )
     for secret in (SECRET_TEXT, sender_name, receiver_name):
         assert secret not in values
+
+
+def test_on_sqlite_the_in_process_fan_out_gives_a_message_the_same_two_spans(
+    empty_database: Callable[[str, str], str],
+) -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    url = empty_database("sqlite", "chat_traced")
+    migrations.upgrade(url)
+    settings = Settings(database_url=url, log_level="warning")
+    with create_app(settings, tracer_provider=provider).test_client() as client:
+        _one_message(client, _room(), recipients=2)
+    spans = _chat_spans(exporter)
+    producer, consumer = _one(spans, SpanKind.PRODUCER), _one(spans, SpanKind.CONSUMER)
+    assert (producer.attributes or {})["messaging.system"] == "in_process"
+    assert (consumer.attributes or {})["chat.recipients"] == 2
+    assert consumer.parent is not None and consumer.parent.span_id == producer.context.span_id
+    assert [link.context.span_id for link in consumer.links] == [producer.context.span_id]
