@@ -31,7 +31,12 @@ async def capture(base_url: str) -> None:
     async with chromium() as browser:
         page = await browser.new_page(viewport={"width": 1100, "height": 420})
         iframe = f'<iframe src="{base_url}/chat#{ROOM}" style="width:50%;height:100%;border:0"></iframe>'
-        await page.set_content(f'<body style="margin:0;display:flex;height:100vh">{iframe}{iframe}</body>')
+        html = f'<body style="margin:0;display:flex;height:100vh">{iframe}{iframe}</body>'
+        # Served from the server's own origin (the route never reaches it): a chat page framed by another
+        # origin may not use sessionStorage, where it keeps the token, and stays "not connected".
+        frame_page = f"{base_url}/__side_by_side"
+        await page.route(frame_page, lambda route: route.fulfill(body=html, content_type="text/html"))
+        await page.goto(frame_page)
         frames = [page.frame_locator("iframe").nth(n) for n in (0, 1)]
         for frame in frames:
             await expect(frame.locator("#status")).to_have_text(f"in {ROOM}")
