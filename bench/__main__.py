@@ -208,6 +208,11 @@ def main() -> None:
                 )
         if "shop" in parts:
             print_table("shop API (10,000 carts)", shop_table(url, log, args.seconds), args.seconds)
+        if "metrics" in parts or "accesslog" in parts:
+            # Two servers of the same settings differ by a few percent on this machine: a setting's cost
+            # below that is not shown by its pair, and this pair says how large that is in this run.
+            cost = setting_cost(url, log, args.seconds, cluster, "METRICS", "true", "true")
+            print_cost(cost, args.seconds, " (A/A: the noise of one pair)", sides="on vs on")
         if "metrics" in parts:
             cost = setting_cost(url, log, args.seconds, cluster, "METRICS", "false", "true")
             alone = middleware_microseconds()
@@ -234,7 +239,12 @@ def main() -> None:
                         OTEL_TRACES_SAMPLER=sampler,
                         OTEL_TRACES_SAMPLER_ARG=argument,
                     )
-                    print_cost(cost, args.seconds, f" (tracing {label}; {sink.exports:,} exports so far)")
+                    print_cost(
+                        cost,
+                        args.seconds,
+                        f" (tracing {label}; {sink.exports:,} exports so far)",
+                        sides="off vs on" if on else "off vs off",
+                    )
         if "chat" in parts:
             chat_sqlite = f"sqlite:///{log.parent / 'chat.sqlite3'}"
             print_chat_table(chat_table(url, chat_sqlite, log, args.seconds), args.seconds)

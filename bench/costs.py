@@ -75,10 +75,10 @@ def middleware_microseconds() -> float:
     return float(output)
 
 
-def print_cost(cost: Cost, seconds: int, note: str = "") -> None:
+def print_cost(cost: Cost, seconds: int, note: str = "", sides: str = "off vs on") -> None:
     off, on = cost.off, cost.on
     print(
-        f"\n{cost.operation} {cost.setting} off vs on ({COST_ALTERNATIONS} alternating turns of "
+        f"\n{cost.operation} {cost.setting} {sides} ({COST_ALTERNATIONS} alternating turns of "
         f"{turn_seconds(seconds, COST_ALTERNATIONS)} s a side, foreign load {cost.foreign_load:.0%}): "
         f"{off.per_second:,.0f} vs {on.per_second:,.0f} requests/s ({ratio(on, off):.1%} kept), "
         f"{off.cpu_us_per_request:.0f} vs {on.cpu_us_per_request:.0f} us of server CPU a request "
