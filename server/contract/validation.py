@@ -130,7 +130,7 @@ class NamedParameterValidator(ParameterValidator):
 
     def passes_on_path_alone(self, scope: Scope) -> bool:
         """Whether the request is valid judged by the compiled validators alone, without Connexion's
-        request object and URI parsing (15 µs of a GET /{uuid}, measured in-process): no query string
+        request object and URI parsing (about 12 µs of a GET /{uuid}, in-process): no query string
         and every path parameter, as the router converted it, valid. False means: validate it in full,
         which also words the error."""
         if self._path_checks is None or scope["query_string"]:
