@@ -18,6 +18,7 @@ from connexion.uri_parsing import OpenAPIURIParser
 
 from server.config.paths import SPEC_PATH
 from server.contract.validation import NamedParameterValidator
+from tests.utils.contract import operations
 
 SAMPLE_UUID = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
 # Path values as the router hands them on: strings as sent, numbers already converted by int().
@@ -44,16 +45,14 @@ SAMPLES: dict[str, list[Any]] = {
 
 
 def _operations_with_path_parameters() -> list[tuple[str, list[dict[str, Any]]]]:
+    # Connexion's loaded specification: every $ref resolved, as the validators are given the parameters.
     spec = Specification.load(SPEC_PATH)
     found = []
-    for path, item in spec["paths"].items():
-        shared = item.get("parameters", [])
-        for method, definition in item.items():
-            if not isinstance(definition, dict) or method == "parameters":
-                continue
-            parameters = [*shared, *definition.get("parameters", [])]
-            if any(parameter["in"] == "path" for parameter in parameters):
-                found.append((f"{method.upper()} {path}", parameters))
+    for operation in operations(spec):
+        shared = spec["paths"][operation.path].get("parameters", [])
+        parameters = [*shared, *operation.definition.get("parameters", [])]
+        if any(parameter["in"] == "path" for parameter in parameters):
+            found.append((f"{operation.method.upper()} {operation.path}", parameters))
     return found
 
 
@@ -97,9 +96,9 @@ def test_a_request_passes_on_its_path_alone_exactly_when_the_full_validation_pas
     validator = _validator(parameters)
     path_parameters = [parameter for parameter in parameters if parameter["in"] == "path"]
     columns = [SAMPLES[parameter["schema"]["type"]] for parameter in path_parameters]
+    names = [parameter["name"] for parameter in path_parameters]
     verdicts = set()
     for values in itertools.product(*columns):
-        names = [parameter["name"] for parameter in path_parameters]
         scope = _scope(dict(zip(names, values, strict=True)))
         verdict = validator.passes_on_path_alone(scope)
         assert verdict == _passes_full_validation(validator, scope), (name, values)
